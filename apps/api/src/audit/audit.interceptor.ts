@@ -1,0 +1,54 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import { AuditLog } from '@tenantry/audit';
+import { DomainError } from '@tenantry/errors';
+import type { AuthenticatedRequest } from '@tenantry/operator-auth';
+import { AUDITED, AuditSpec } from './audited.decorator';
+
+type AuditedRequest = AuthenticatedRequest & { id?: string };
+
+/** Writes one audit event per mutation, whether it succeeded or was refused by the domain. */
+@Injectable()
+export class AuditInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly audit: AuditLog,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const spec = this.reflector.get<AuditSpec | undefined>(AUDITED, context.getHandler());
+    if (!spec) return next.handle();
+    const request = context.switchToHttp().getRequest<AuditedRequest>();
+    const record = (outcome: 'success' | 'failure', details?: Record<string, unknown>, result?: unknown) => {
+      const targetId = spec.targetParam
+        ? request.params[spec.targetParam]
+        : spec.targetFromResult && typeof result === 'object' && result !== null
+          ? (result as Record<string, unknown>)[spec.targetFromResult]
+          : undefined;
+      return this.audit.record({
+        actor: request.operator?.actor ?? 'anonymous',
+        action: spec.action,
+        outcome,
+        targetType: spec.targetType,
+        targetId: typeof targetId === 'string' ? targetId : undefined,
+        tenantId: spec.targetType === 'tenant' && typeof targetId === 'string' ? targetId.toLowerCase() : undefined,
+        requestId: request.id === undefined ? undefined : String(request.id),
+        details,
+      });
+    };
+    return next.handle().pipe(
+      mergeMap((result) => from(record('success', undefined, result)).pipe(mergeMap(() => [result]))),
+      // A request refused for its input changed nothing and is not an attempt worth auditing.
+      catchError((error: unknown) =>
+        error instanceof DomainError && error.kind === 'invalid'
+          ? throwError(() => error)
+          : from(
+              record('failure', {
+                code: error instanceof DomainError ? error.code : 'unexpected',
+              }).catch(() => undefined),
+            ).pipe(mergeMap(() => throwError(() => error))),
+      ),
+    );
+  }
+}

@@ -1,0 +1,16 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const AUDITED = 'tenantry:audited';
+
+export interface AuditSpec {
+  /** A stable verb, e.g. `tenant.pause`. */
+  readonly action: string;
+  readonly targetType: string;
+  /** Route parameter holding the target's id; the tenant id when `targetType` is `tenant`. */
+  readonly targetParam?: string;
+  /** Or: the property of the handler's result that holds the target's id (for creations). */
+  readonly targetFromResult?: string;
+}
+
+/** Every mutating operator route declares what it does; the boot check refuses one that doesn't. */
+export const Audited = (spec: AuditSpec): MethodDecorator => SetMetadata(AUDITED, spec);

@@ -1,0 +1,50 @@
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { json } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppConfig } from '@tenantry/config';
+import { assignRequestId } from '@tenantry/runtime';
+import { MalformedBodyError } from './problems/malformed-body.error';
+
+/** Options for `NestFactory.create`: the body parser is ours (see below), and logs wait for pino. */
+export const HTTP_APP_OPTIONS = { bodyParser: false, bufferLogs: true } as const;
+
+/**
+ * Everything about the HTTP application that is not a module: body limits, CORS, OpenAPI.
+ * The entry points and the e2e tests call the same function, so tests see the real app.
+ */
+export function configureHttpApp(app: NestExpressApplication, config: AppConfig): void {
+  app.useLogger(app.get(Logger));
+  app.use((request: IncomingMessage, response: ServerResponse, next: () => void) => {
+    assignRequestId(request, response);
+    next();
+  });
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  // Our own JSON parser (Nest's is off, see HTTP_APP_OPTIONS) so its failures become coded
+  // problems instead of Nest's generic 400 for any SyntaxError.
+  app.use(json({ limit: config.http.bodyLimitBytes, strict: true }));
+  app.use((error: unknown, _request: IncomingMessage, _response: ServerResponse, next: (error?: unknown) => void) =>
+    next(MalformedBodyError.from(error) ?? error),
+  );
+  if (config.http.corsOrigins.length > 0) app.enableCors({ origin: [...config.http.corsOrigins] });
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Tenantry operator API')
+      .setDescription(
+        'Operate a multitenant Entra ID daemon: tenants and their lifecycle, token health and API keys. ' +
+          'Every /api/v1 route needs `Authorization: Bearer <API key>`; `x-required-role` names the least role. ' +
+          'Errors are application/problem+json (RFC 9457) with a stable `code`.',
+      )
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key (tnty_…)' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, {
+    jsonDocumentUrl: 'docs/openapi.json',
+    yamlDocumentUrl: 'docs/openapi.yaml',
+  });
+}

@@ -1,0 +1,29 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
+import { QueueBackend } from '@tenantry/queue';
+
+@Injectable()
+export class QueueBackendHealthIndicator {
+  constructor(
+    private readonly queues: QueueBackend,
+    private readonly indicators: HealthIndicatorService,
+  ) {}
+
+  async check(key: string, timeoutMs: number): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      await Promise.race([
+        this.queues.ping(),
+        new Promise((_, reject) =>
+          setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
+        ),
+      ]);
+      return indicator.up({ backend: this.queues.kind });
+    } catch (error) {
+      return indicator.down({
+        backend: this.queues.kind,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+}

@@ -1,0 +1,16 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { Response } from 'express';
+import { Public } from '@tenantry/operator-auth';
+
+/** Prometheus scrape endpoint; public like health, as scrapers carry no API key. */
+@ApiExcludeController()
+@Public()
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  override index(@Res({ passthrough: true }) response: Response): Promise<string> {
+    return super.index(response);
+  }
+}

@@ -1,0 +1,37 @@
+import { DomainError, DomainErrorKind } from '@tenantry/errors';
+
+// What Express' body parser reports, by its `type`, as our own coded errors.
+const BODY_ERRORS: Record<string, { code: string; kind: DomainErrorKind; detail: string }> = {
+  'entity.parse.failed': { code: 'malformed_json', kind: 'invalid', detail: 'The request body is not valid JSON.' },
+  'entity.too.large': { code: 'body_too_large', kind: 'too_large', detail: 'The request body is larger than allowed.' },
+  'encoding.unsupported': {
+    code: 'unsupported_encoding',
+    kind: 'invalid',
+    detail: 'The body encoding is not supported.',
+  },
+  'charset.unsupported': { code: 'unsupported_charset', kind: 'invalid', detail: 'The body charset is not supported.' },
+  'request.aborted': { code: 'request_aborted', kind: 'invalid', detail: 'The request body was cut short.' },
+  'request.size.invalid': {
+    code: 'malformed_body',
+    kind: 'invalid',
+    detail: 'The body length does not match its Content-Length.',
+  },
+};
+
+/** A request body the parser could not read: malformed, too large, or in an unknown encoding. */
+export class MalformedBodyError extends DomainError {
+  private constructor(
+    readonly code: string,
+    readonly kind: DomainErrorKind,
+    detail: string,
+  ) {
+    super(detail);
+  }
+
+  /** The body parser's error as a domain error, or undefined when it is something else. */
+  static from(error: unknown): MalformedBodyError | undefined {
+    if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
+    const known = BODY_ERRORS[String(error.type)];
+    return known && new MalformedBodyError(known.code, known.kind, known.detail);
+  }
+}

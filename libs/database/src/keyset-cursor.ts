@@ -1,0 +1,57 @@
+import { DomainError } from '@tenantry/errors';
+
+export class InvalidCursorError extends DomainError {
+  readonly code = 'invalid_cursor';
+  readonly kind = 'invalid';
+
+  constructor() {
+    super('The cursor is not one this API issued for this list; start again without it.');
+  }
+}
+
+type CursorValue = string | number;
+
+/**
+ * Opaque keyset-pagination cursors: the sort key of the last row, base64url-encoded. They carry
+ * no authority (filters are applied again on every page), so a tampered cursor can only be
+ * malformed, and a malformed one is refused rather than guessed at.
+ */
+export const KeysetCursor = {
+  encode(values: readonly CursorValue[]): string {
+    return Buffer.from(JSON.stringify(values)).toString('base64url');
+  },
+
+  decode<const Kinds extends readonly ('string' | 'number' | 'timestamp' | 'uuid')[]>(
+    cursor: string,
+    kinds: Kinds,
+  ): { [K in keyof Kinds]: Kinds[K] extends 'number' ? number : string } {
+    let values: unknown;
+    try {
+      values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    } catch {
+      throw new InvalidCursorError();
+    }
+    if (!Array.isArray(values) || values.length !== kinds.length) throw new InvalidCursorError();
+    kinds.forEach((kind, index) => {
+      if (!matches(kind, values[index])) throw new InvalidCursorError();
+    });
+    return values as { [K in keyof Kinds]: Kinds[K] extends 'number' ? number : string };
+  },
+};
+
+function matches(kind: 'string' | 'number' | 'timestamp' | 'uuid', value: unknown): boolean {
+  switch (kind) {
+    case 'number':
+      return typeof value === 'number' && Number.isSafeInteger(value);
+    case 'string':
+      return typeof value === 'string' && value.length <= 512;
+    case 'timestamp':
+      return (
+        typeof value === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
+        !Number.isNaN(Date.parse(value))
+      );
+    case 'uuid':
+      return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
+  }
+}

@@ -1,0 +1,1 @@
+export const MSAL_CLIENT_POOL = Symbol('MSAL_CLIENT_POOL');

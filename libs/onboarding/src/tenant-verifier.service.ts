@@ -1,0 +1,71 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { decode } from 'jsonwebtoken';
+import { type IdentityPlatform, InjectIdentityPlatform } from '@tenantry/config';
+import { TenantAccessError, TokenService } from '@tenantry/identity';
+import { assertTenantId, TenantRegistry } from '@tenantry/tenants';
+
+export type VerificationResult =
+  | { readonly outcome: 'active'; readonly grantedRoles: readonly string[] }
+  | { readonly outcome: 'needs_attention'; readonly reason: string }
+  | { readonly outcome: 'skipped'; readonly status: string };
+
+const ACTOR = 'system:verification';
+
+/**
+ * Proves an admin consent: a fresh token for the tenant must carry its `tid` and every required
+ * app role. The callback's `tenant` parameter is only a claim until this passes.
+ */
+@Injectable()
+export class TenantVerifier {
+  private readonly logger = new Logger(TenantVerifier.name);
+
+  constructor(
+    private readonly registry: TenantRegistry,
+    private readonly tokens: TokenService,
+    @InjectIdentityPlatform() private readonly platform: IdentityPlatform,
+  ) {}
+
+  /**
+   * Throws while consent may still be propagating (so the job retries with backoff); on the
+   * final attempt records that it never took effect instead.
+   */
+  async verify(tenantId: string, finalAttempt: boolean): Promise<VerificationResult> {
+    const id = assertTenantId(tenantId);
+    const tenant = await this.registry.get(id);
+    if (tenant.status === 'paused' || tenant.status === 'offboarded')
+      return { outcome: 'skipped', status: tenant.status };
+
+    let accessToken: string;
+    try {
+      ({ accessToken } = await this.tokens.getToken(id, { forceRefresh: true, flagTenant: false }));
+    } catch (error) {
+      if (!(error instanceof TenantAccessError) || !finalAttempt) throw error;
+      return this.needsAttention(id, 'consent_not_effective', { code: error.code, aadsts: error.aadsts });
+    }
+
+    const claims = (decode(accessToken) ?? {}) as { tid?: string; roles?: string[] };
+    if (claims.tid?.toLowerCase() !== id)
+      return this.needsAttention(id, 'tenant_mismatch', { tid: claims.tid ?? null });
+    const granted = claims.roles ?? [];
+    const missing = this.platform.requiredAppRoles.filter((role) => !granted.includes(role));
+    if (missing.length > 0)
+      return this.needsAttention(id, 'missing_app_roles', { missingRoles: missing, grantedRoles: granted });
+
+    await this.registry.markVerified(id, granted, ACTOR);
+    this.logger.log({ tenantId: id, grantedRoles: granted }, 'Tenant verified and active');
+    return { outcome: 'active', grantedRoles: granted };
+  }
+
+  private async needsAttention(
+    id: string,
+    reason: string,
+    details: Record<string, unknown>,
+  ): Promise<VerificationResult> {
+    const tenant = await this.registry.get(id);
+    if (tenant.status !== 'needs_attention' || tenant.attentionReason !== reason) {
+      await this.registry.transition(id, 'needs_attention', { reason, attentionReason: reason, actor: ACTOR, details });
+    }
+    this.logger.warn({ tenantId: id, reason, ...details }, 'Tenant verification failed');
+    return { outcome: 'needs_attention', reason };
+  }
+}

@@ -1,0 +1,3 @@
+export * from './queue-backend';
+export * from './queue-name';
+export * from './queue.module';

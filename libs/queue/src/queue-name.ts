@@ -1,0 +1,21 @@
+/**
+ * Every BullMQ queue of the platform. These strings are persisted (jobs in flight carry them):
+ * never rename one; add a new queue and drain the old.
+ */
+export enum QueueName {
+  /** Platform housekeeping and the end-to-end probe of the queue backend. */
+  System = 'system',
+  /** Admin-consent verification of newly onboarded (or re-consented) tenants. */
+  Onboarding = 'onboarding',
+}
+
+export const SYSTEM_PING_JOB = 'ping';
+
+export interface SystemPingPayload {
+  readonly sentAt: string;
+}
+
+export interface SystemPingResult {
+  readonly sentAt: string;
+  readonly workerPid: number;
+}

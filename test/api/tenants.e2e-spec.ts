@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { TokenService } from '@tenantry/identity';
+import { TenantRegistry } from '@tenantry/tenants';
+import { startTestApp, TestApp } from '@tenantry/testing';
+
+describe('operator API: tenants', () => {
+  let platform: TestApp;
+  let viewer: string;
+  let operator: string;
+  let registry: TenantRegistry;
+
+  beforeAll(async () => {
+    platform = await startTestApp();
+    viewer = await platform.keyFor('viewer');
+    operator = await platform.keyFor('operator');
+    registry = platform.app.get(TenantRegistry);
+  });
+
+  afterAll(() => platform.close());
+
+  const get = async <T>(path: string, key = viewer) => {
+    const response = await fetch(platform.baseUrl + path, { headers: { authorization: `Bearer ${key}` } });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const post = async <T>(path: string, body: unknown, key = operator) => {
+    const response = await fetch(platform.baseUrl + path, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as T };
+  };
+  const consent = (domain: string) =>
+    registry.recordConsent(
+      { tenantId: randomUUID(), displayName: domain, primaryDomain: domain, consentedAt: new Date() },
+      'test',
+    );
+
+  it('lists tenants newest first, page by page, filtered by status and search', async () => {
+    for (let index = 0; index < 7; index += 1) await consent(`list${index}.example`);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = `?limit=3&search=list${cursor ? `&cursor=${cursor}` : ''}`;
+      const { status, body } = await get<{ items: { primaryDomain: string }[]; nextCursor: string | null }>(
+        `/api/v1/tenants${query}`,
+      );
+      expect(status).toBe(200);
+      seen.push(...body.items.map((tenant) => tenant.primaryDomain));
+      cursor = body.nextCursor;
+    } while (cursor);
+    expect(seen).toEqual(Array.from({ length: 7 }, (_, index) => `list${6 - index}.example`));
+
+    const { body: active } = await get<{ items: unknown[] }>('/api/v1/tenants?status=active,paused');
+    expect(active.items).toEqual([]);
+  });
+
+  it('shows one tenant with its events and token health, never a token', async () => {
+    const [demo] = platform.sim.demo.tenants.filter((tenant) => tenant.consented);
+    await registry.recordConsent({ tenantId: demo.tenantId, consentedAt: new Date() }, 'test');
+    await registry.transition(demo.tenantId, 'active', { reason: 'consent_verified', actor: 'test' });
+    const token = await platform.app.get(TokenService).getToken(demo.tenantId);
+
+    const response = await fetch(`${platform.baseUrl}/api/v1/tenants/${demo.tenantId.toUpperCase()}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    const text = await response.text();
+    expect(response.status).toBe(200);
+    expect(text).not.toContain(token.accessToken);
+    expect(JSON.parse(text)).toMatchObject({
+      tenantId: demo.tenantId,
+      status: 'active',
+      events: [
+        { fromStatus: 'pending', toStatus: 'active', reason: 'consent_verified' },
+        { fromStatus: null, toStatus: 'pending', reason: 'admin_consent_received' },
+      ],
+      tokenHealth: {
+        requestsTotal: 1,
+        failuresTotal: 0,
+        lastErrorCode: null,
+        expiresOn: token.expiresOn.toISOString(),
+      },
+    });
+  });
+
+  it('pauses and resumes a tenant, auditing both, and refuses what the lifecycle forbids', async () => {
+    const tenant = await consent('pause.example');
+    await registry.transition(tenant.tenantId, 'active', { reason: 'consent_verified', actor: 'test' });
+
+    const paused = await post<{ status: string }>(`/api/v1/tenants/${tenant.tenantId}/pause`, { note: 'maintenance' });
+    expect(paused).toMatchObject({ status: 200, body: { status: 'paused' } });
+    const again = await post<{ code: string }>(`/api/v1/tenants/${tenant.tenantId}/pause`, {});
+    expect(again).toMatchObject({ status: 409, body: { code: 'illegal_tenant_transition' } });
+    const resumed = await post<{ status: string }>(`/api/v1/tenants/${tenant.tenantId}/resume`, {});
+    expect(resumed).toMatchObject({ status: 200, body: { status: 'active' } });
+
+    const audit = await platform.dataSource.query<{ action: string; outcome: string; tenant_id: string }[]>(
+      `SELECT action, outcome, tenant_id FROM audit_events WHERE tenant_id = $1 ORDER BY id`,
+      [tenant.tenantId],
+    );
+    expect(audit).toEqual([
+      { action: 'tenant.pause', outcome: 'success', tenant_id: tenant.tenantId },
+      { action: 'tenant.pause', outcome: 'failure', tenant_id: tenant.tenantId },
+      { action: 'tenant.resume', outcome: 'success', tenant_id: tenant.tenantId },
+    ]);
+  });
+});

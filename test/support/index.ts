@@ -1,0 +1,5 @@
+export * from './test-app';
+export * from './test-database';
+export * from './run-entry-point';
+export * from './identity-testbed';
+export * from './chromium';

@@ -1,0 +1,101 @@
+import { Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import IORedis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { ApiModule } from '../../apps/api/src/api.module';
+import { configureHttpApp, HTTP_APP_OPTIONS } from '../../apps/api/src/configure-http-app';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { AppConfig, loadConfig } from '@tenantry/config';
+import { identityPlatformOfSimulator, type RunningEntraSim, startEntraSim } from '@tenantry/entra-sim';
+import { ApiKeyService, OperatorRole } from '@tenantry/operator-auth';
+import { RuntimeModule } from '@tenantry/runtime';
+import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from './test-database';
+
+export interface TestAppOptions {
+  /** Queue backend: Redis (default, the production path) or BullMQ's PostgreSQL backend. */
+  readonly queue?: 'redis' | 'postgres';
+  /** Extra environment, as an operator would set it. */
+  readonly env?: Record<string, string>;
+}
+
+export interface TestApp {
+  readonly app: NestExpressApplication;
+  readonly config: AppConfig;
+  readonly baseUrl: string;
+  readonly dataSource: DataSource;
+  readonly database: TestDatabase;
+  readonly sim: RunningEntraSim;
+  /** Creates an API key with that role and returns the key itself. */
+  keyFor(role: OperatorRole): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The whole platform (API and worker) as `npm start` runs it, on its own database and queue
+ * prefix, listening on an ephemeral port.
+ */
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const sim = await startEntraSim({ seed: 'demo' });
+  const identity = identityPlatformOfSimulator(sim);
+  const database = await createTestDatabase();
+  const prefix = uniqueQueuePrefix();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    DATABASE_URL: database.url,
+    QUEUE_PREFIX: prefix,
+    SHUTDOWN_TIMEOUT_MS: '5000',
+    ...(options.queue === 'postgres' ? {} : { REDIS_URL: process.env.TEST_REDIS_URL as string }),
+    ...options.env,
+  });
+
+  @Module({ imports: [RuntimeModule.forRoot(config, identity), ApiModule, WorkerModule] })
+  class TestRootModule {}
+
+  let app: NestExpressApplication;
+  try {
+    app = await NestFactory.create<NestExpressApplication>(TestRootModule, {
+      ...HTTP_APP_OPTIONS,
+      logger: false,
+      abortOnError: false,
+    });
+    configureHttpApp(app, config);
+    await app.listen(config.http.port, '127.0.0.1');
+  } catch (error) {
+    await Promise.all([database.drop(), sim.stop()]);
+    throw error;
+  }
+  const address = app.getHttpServer().address() as { port: number };
+
+  return {
+    app,
+    config,
+    baseUrl: `http://127.0.0.1:${address.port}`,
+    dataSource: app.get(DataSource),
+    database,
+    sim,
+    keyFor: async (role) => (await app.get(ApiKeyService).create(`test-${role}`, role, 'test')).key,
+    close: async () => {
+      await app.close();
+      if (config.queue.redisUrl) await deleteRedisPrefix(config.queue.redisUrl, prefix);
+      await database.drop();
+      await sim.stop();
+    },
+  };
+}
+
+async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new IORedis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
