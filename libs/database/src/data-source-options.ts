@@ -11,7 +11,7 @@ export function dataSourceOptions(url: string, extra: Partial<DataSourceOptions>
     migrationsRun: false,
     migrations: ALL_MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
-    migrationsTransactionMode: 'each',
+    migrationsTransactionMode: 'all',
     namingStrategy: new SnakeNamingStrategy(),
     applicationName: 'tenantry',
     extra: { max: 10 },
