@@ -2,6 +2,7 @@ import { Foundation1764000000000 } from './1764000000000-foundation';
 import { TokenCache1764000001000 } from './1764000001000-token-cache';
 import { TokenHealth1764000002000 } from './1764000002000-token-health';
 import { OnboardingLinks1764000003000 } from './1764000003000-onboarding-links';
+import { JobRuntime1764000004000 } from './1764000004000-job-runtime';
 
 /**
  * Every migration, in order. Listed rather than globbed so the same list works from sources
@@ -13,4 +14,5 @@ export const ALL_MIGRATIONS = [
   TokenCache1764000001000,
   TokenHealth1764000002000,
   OnboardingLinks1764000003000,
+  JobRuntime1764000004000,
 ];

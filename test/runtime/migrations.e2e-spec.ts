@@ -6,6 +6,7 @@ import { Tenant, TenantEvent } from '@tenantry/tenants';
 import { createTestDatabase, TestDatabase } from '@tenantry/testing';
 import { TenantTokenHealth, TokenCacheEntry, TokenLock } from '@tenantry/identity';
 import { OnboardingLink } from '@tenantry/onboarding';
+import { JobHold, JobRun, TenantJobQueue } from '@tenantry/jobs';
 
 const ENTITIES = [
   Tenant,
@@ -16,6 +17,9 @@ const ENTITIES = [
   TokenLock,
   TenantTokenHealth,
   OnboardingLink,
+  JobRun,
+  TenantJobQueue,
+  JobHold,
 ];
 
 describe('migrations', () => {
@@ -45,8 +49,11 @@ describe('migrations', () => {
     expect(await tables()).toEqual([
       'api_keys',
       'audit_events',
+      'job_holds',
+      'job_runs',
       'onboarding_links',
       'tenant_events',
+      'tenant_job_queues',
       'tenant_token_health',
       'tenants',
       'token_cache',
@@ -67,6 +74,6 @@ describe('migrations', () => {
     } while (reverted.length > 0);
     expect(await tables()).toEqual([]);
     await migrate(dataSource, 'up');
-    expect(await tables()).toHaveLength(8);
+    expect(await tables()).toHaveLength(11);
   });
 });

@@ -3,3 +3,4 @@ export * from './test-database';
 export * from './run-entry-point';
 export * from './identity-testbed';
 export * from './chromium';
+export * from './jobs-testbed';

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import IORedis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../../apps/api/src/configure-http-app';
@@ -10,7 +9,7 @@ import { AppConfig, loadConfig } from '@tenantry/config';
 import { identityPlatformOfSimulator, type RunningEntraSim, startEntraSim } from '@tenantry/entra-sim';
 import { ApiKeyService, OperatorRole } from '@tenantry/operator-auth';
 import { RuntimeModule } from '@tenantry/runtime';
-import { createTestDatabase, TestDatabase, uniqueQueuePrefix } from './test-database';
+import { createTestDatabase, deleteRedisPrefix, TestDatabase, uniqueQueuePrefix } from './test-database';
 
 export interface TestAppOptions {
   /** Queue backend: Redis (default, the production path) or BullMQ's PostgreSQL backend. */
@@ -84,18 +83,4 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
       await sim.stop();
     },
   };
-}
-
-async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
-  const redis = new IORedis(url);
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
 }

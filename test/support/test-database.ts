@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import IORedis from 'ioredis';
 import { Client } from 'pg';
 
 const TEST_DATABASE_PREFIX = 'tenantry_test_';
@@ -49,4 +50,19 @@ export async function dropTestDatabase(name: string): Promise<void> {
 /** A Redis key prefix no other suite uses, so suites share one Redis without seeing each other. */
 export function uniqueQueuePrefix(): string {
   return `t${process.pid}_${randomBytes(3).toString('hex')}`;
+}
+
+/** Removes every key of a suite's queue prefix from the shared Redis. */
+export async function deleteRedisPrefix(url: string, prefix: string): Promise<void> {
+  const redis = new IORedis(url);
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
 }

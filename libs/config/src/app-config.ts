@@ -22,6 +22,7 @@ export interface AppConfig {
     /** Queues this worker process serves; undefined means all. */
     readonly workerQueues: readonly string[] | undefined;
   };
+  readonly jobs: JobsConfig;
   readonly azure: AzureConfig;
   /** 32-byte key encrypting tokens at rest in the shared cache (M1·3). */
   readonly tokenCacheKey: Buffer | undefined;
@@ -37,6 +38,26 @@ export interface AppConfig {
     readonly verifyAttempts: number;
     readonly verifyFirstDelayMs: number;
   };
+}
+
+/** The job runtime's limits (M1·5); per-tenant overrides live on the tenant. */
+export interface JobsConfig {
+  /** Jobs one worker process runs at once. */
+  readonly workerConcurrency: number;
+  /** Jobs dispatched and not yet finished, across every worker process. */
+  readonly globalConcurrency: number;
+  /** Default jobs in flight per tenant. */
+  readonly tenantConcurrency: number;
+  /** Default cap on a tenant's queued jobs; enqueueing beyond it is refused. */
+  readonly tenantMaxQueued: number;
+  /** Fair-share weight per tenant tier; a tier not listed weighs 1. */
+  readonly tierWeights: Readonly<Record<string, number>>;
+  /** How long a dispatched run is presumed alive without a heartbeat before it is queued again. */
+  readonly leaseMs: number;
+  /** How often dispatch runs when nothing in this process wakes it (enqueues from another process). */
+  readonly pollIntervalMs: number;
+  /** How long every job waits after the identity platform rejects the app's own credential. */
+  readonly credentialHoldMs: number;
 }
 
 export type AzureCredential =

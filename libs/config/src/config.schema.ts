@@ -62,6 +62,22 @@ export const environmentSchema = z
       .regex(/^[a-z][a-z0-9_]{0,39}$/, 'expected lower-case letters, digits and _ (a PostgreSQL schema name)')
       .default('tenantry'),
     WORKER_QUEUES: optionalString,
+    WORKER_CONCURRENCY: integer(1, 1000, 16),
+    JOBS_GLOBAL_CONCURRENCY: integer(1, 100_000, 64),
+    JOBS_TENANT_CONCURRENCY: integer(1, 10_000, 4),
+    JOBS_TENANT_MAX_QUEUED: integer(1, 10_000_000, 10_000),
+    JOBS_TIER_WEIGHTS: z
+      .string()
+      .trim()
+      .regex(
+        /^([a-z][a-z0-9_-]*=\d{1,4})(\s*,\s*[a-z][a-z0-9_-]*=\d{1,4})*$/,
+        'expected tier=weight pairs, e.g. standard=1,premium=4',
+      )
+      .refine((value) => value.split(',').every((pair) => Number(pair.split('=')[1]) > 0), 'expected weights above 0')
+      .default('standard=1'),
+    JOBS_LEASE_MS: integer(5_000, 3_600_000, 60_000),
+    JOBS_POLL_INTERVAL_MS: integer(10, 60_000, 250),
+    JOBS_CREDENTIAL_HOLD_MS: integer(1_000, 3_600_000, 60_000),
     AZURE_CLIENT_ID: z.preprocess(
       (value) => (value === '' ? undefined : value),
       z.string().regex(GUID, 'expected the application (client) id, a GUID').optional(),

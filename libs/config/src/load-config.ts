@@ -42,6 +42,21 @@ function toAppConfig(env: Environment): AppConfig {
     },
     database: { url: env.DATABASE_URL, dataDir: env.TENANTRY_DATA_DIR, migrateOnStart: env.DATABASE_MIGRATE_ON_START },
     queue: { redisUrl: env.REDIS_URL, prefix: env.QUEUE_PREFIX, workerQueues: splitList(env.WORKER_QUEUES) },
+    jobs: {
+      workerConcurrency: env.WORKER_CONCURRENCY,
+      globalConcurrency: env.JOBS_GLOBAL_CONCURRENCY,
+      tenantConcurrency: env.JOBS_TENANT_CONCURRENCY,
+      tenantMaxQueued: env.JOBS_TENANT_MAX_QUEUED,
+      tierWeights: Object.fromEntries(
+        env.JOBS_TIER_WEIGHTS.split(',').map((pair) => {
+          const [tier, weight] = pair.split('=').map((part) => part.trim());
+          return [tier, Number(weight)];
+        }),
+      ),
+      leaseMs: env.JOBS_LEASE_MS,
+      pollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
+      credentialHoldMs: env.JOBS_CREDENTIAL_HOLD_MS,
+    },
     azure:
       env.AZURE_CLIENT_ID === undefined
         ? { mode: 'simulator', authorityHost: env.AZURE_AUTHORITY_HOST, graphBaseUrl: env.GRAPH_BASE_URL }

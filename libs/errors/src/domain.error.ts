@@ -3,7 +3,15 @@
  * worker and the CLI use the same errors without knowing about HTTP.
  */
 export type DomainErrorKind =
-  'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'gone' | 'too_large' | 'unavailable';
+  | 'invalid'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not_found'
+  | 'conflict'
+  | 'gone'
+  | 'too_large'
+  | 'rate_limited'
+  | 'unavailable';
 
 /** Base of every error the platform raises on purpose: a stable `code` clients can branch on. */
 export abstract class DomainError extends Error {

@@ -7,6 +7,8 @@ export enum QueueName {
   System = 'system',
   /** Admin-consent verification of newly onboarded (or re-consented) tenants. */
   Onboarding = 'onboarding',
+  /** Tenants' jobs, dispatched fairly from `job_runs` (libs/jobs). */
+  Jobs = 'jobs',
 }
 
 export const SYSTEM_PING_JOB = 'ping';

@@ -1,0 +1,32 @@
+import { GroupCommit } from './group-commit';
+
+describe('GroupCommit', () => {
+  it('commits items that arrive during a commit together, each caller getting its own result', async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number, number>(async (items) => {
+      batches.push(items);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return items.map((item) => item * 10);
+    });
+    const results = await Promise.all([1, 2, 3, 4].map((item) => group.submit(item)));
+    expect(results).toEqual([10, 20, 30, 40]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('retries a failing commit within its window, then fails every caller of the batch', async () => {
+    let calls = 0;
+    const flaky = new GroupCommit<number, number>(
+      async (items) => {
+        calls += 1;
+        if (calls < 3) throw new Error('database restarting');
+        return items;
+      },
+      { retryForMs: 5_000 },
+    );
+    await expect(flaky.submit(7)).resolves.toBe(7);
+    expect(calls).toBe(3);
+
+    const down = new GroupCommit<number, number>(() => Promise.reject(new Error('down')));
+    await expect(Promise.all([down.submit(1), down.submit(2)])).rejects.toThrow('down');
+  });
+});

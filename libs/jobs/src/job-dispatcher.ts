@@ -1,0 +1,129 @@
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { type AppConfig, APP_CONFIG } from '@tenantry/config';
+import { QueueBackend, QueueName } from '@tenantry/queue';
+import { DispatchSignal } from './dispatch-signal';
+import { DispatchLimits, JobRunStore } from './job-run.store';
+import { JobTypeRegistry } from './job-type.registry';
+
+/** What travels through BullMQ for one dispatched run; the run itself stays in `job_runs`. */
+export interface DispatchedJobData {
+  readonly runId: string;
+  readonly dispatchId: string;
+  readonly tenantId: string;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+/**
+ * Feeds BullMQ from `job_runs`, fairly. BullMQ only ever holds what may run now (at most the
+ * global concurrency), so a deep backlog of one tenant never sits in front of another's job, and
+ * a tenant that is paused, throttled or at its limit simply is not picked. One round at a time per
+ * process, rounds serialised fleet-wide by a lock; woken by local events and by a poll.
+ */
+@Injectable()
+export class JobDispatcher implements OnModuleDestroy {
+  private readonly logger = new Logger(JobDispatcher.name);
+  private queue: Queue | undefined;
+  private limits: DispatchLimits | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = true;
+  private lastReclaim = 0;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly store: JobRunStore,
+    private readonly types: JobTypeRegistry,
+    private readonly queues: QueueBackend,
+    signal: DispatchSignal,
+  ) {
+    signal.listen(() => this.wake());
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    const { jobs } = this.config;
+    this.queue = this.queues.createQueue(QueueName.Jobs);
+    const typeConcurrency = new Map<string, number>();
+    for (const name of this.types.names()) {
+      const cap = this.types.get(name).options.concurrencyPerTenant;
+      if (cap !== undefined) typeConcurrency.set(name, cap);
+    }
+    this.limits = {
+      globalConcurrency: jobs.globalConcurrency,
+      tenantConcurrency: jobs.tenantConcurrency,
+      weightOf: (tier) => jobs.tierWeights[tier] ?? 1,
+      typeConcurrency,
+      leaseMs: jobs.leaseMs,
+    };
+    this.stopped = false;
+    this.timer = setInterval(() => this.wake(), jobs.pollIntervalMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    void this.loop();
+  }
+
+  /** Stops before the workers close: nothing new is handed to BullMQ while they drain. */
+  onModuleDestroy(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    try {
+      do {
+        this.again = false;
+        await this.round();
+      } while (this.again && !this.stopped);
+    } catch (error) {
+      // The database or the queue backend is away: the poll tries again; nothing was lost, the
+      // runs are still queued (or come back when their lease runs out).
+      this.logger.warn({ err: error }, 'Dispatch round failed; retrying at the next poll');
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async round(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastReclaim > this.config.jobs.leaseMs / 4) {
+      this.lastReclaim = now;
+      const reclaimed = await this.store.reclaimExpired();
+      if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs whose lease ran out went back to the queue');
+    }
+    const runs = await this.store.dispatch(this.limits!);
+    if (runs.length === 0) return;
+    try {
+      await this.queue!.addBulk(
+        runs.map((run) => ({
+          name: run.type,
+          data: {
+            runId: run.id,
+            dispatchId: run.dispatchId,
+            tenantId: run.tenantId,
+            type: run.type,
+            payload: run.payload,
+          } satisfies DispatchedJobData,
+          // One BullMQ job per dispatch of a run: adding it twice is a no-op.
+          opts: { jobId: `run-${run.id}-${run.dispatchId}`, removeOnComplete: true, removeOnFail: true },
+        })),
+      );
+    } catch (error) {
+      await this.store.undispatch(runs.map((run) => ({ runId: run.id, dispatchId: run.dispatchId }))).catch(() => {
+        // Still unreachable: their leases run out and they are reclaimed.
+      });
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,221 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import type { Job, Worker } from 'bullmq';
+import { type AppConfig, APP_CONFIG } from '@tenantry/config';
+import { DomainError } from '@tenantry/errors';
+import {
+  ApplicationCredentialError,
+  IdentityThrottledError,
+  IdentityUnavailableError,
+  TenantAccessError,
+  TenantNotServedError,
+  TokenService,
+} from '@tenantry/identity';
+import { QueueBackend, QueueName } from '@tenantry/queue';
+import { DispatchSignal } from './dispatch-signal';
+import { GroupCommit } from './group-commit';
+import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
+import { APPLICATION_HOLD, ClaimRequest, FinishedRun, JobRunStore, RunOutcome } from './job-run.store';
+import type { JobContext, JobLogger, ResolvedJobTypeOptions } from './job-type';
+import { JobTypeRegistry } from './job-type.registry';
+import { InvalidJobPayloadError, JobTimeoutError, TenantThrottledError, UnknownJobTypeError } from './jobs.errors';
+
+interface RunningJob extends ClaimRequest {
+  readonly controller: AbortController;
+  progress: Record<string, number> | null;
+}
+
+// Outages of our own dependencies are retried in place this long before the run is left to its
+// lease (and so to another worker).
+const RECORD_RETRY_MS = 30_000;
+const MAX_ERROR_MESSAGE = 1000;
+
+/**
+ * Runs dispatched jobs: claims the run (refusing stale duplicates), calls the type's handler with
+ * its context, and records what happened. Throttling, a tenant's lost consent and a rejected app
+ * credential send the run back to the queue without using an attempt — and make only the right
+ * scope wait (the tenant, or every tenant); other errors follow the type's retry policy.
+ */
+@Injectable()
+export class JobExecutor implements OnApplicationShutdown {
+  private readonly logger = new Logger('Jobs');
+  private readonly running = new Map<string, RunningJob>();
+  private readonly claims: GroupCommit<ClaimRequest, number | null>;
+  private readonly finishes: GroupCommit<FinishedRun, boolean>;
+  private worker: Worker | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly types: JobTypeRegistry,
+    private readonly store: JobRunStore,
+    private readonly queues: QueueBackend,
+    private readonly dispatcher: JobDispatcher,
+    private readonly signal: DispatchSignal,
+    private readonly tokens: TokenService,
+  ) {
+    const { leaseMs } = config.jobs;
+    this.claims = new GroupCommit((requests) => this.store.claim(requests, leaseMs), { retryForMs: RECORD_RETRY_MS });
+    this.finishes = new GroupCommit((runs) => this.store.finish(runs), { retryForMs: RECORD_RETRY_MS });
+  }
+
+  /** Serves the jobs queue from this process and dispatches for it. */
+  start(): void {
+    if (this.worker) return;
+    this.worker = this.queues.createWorker(
+      QueueName.Jobs,
+      (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) => this.process(job.data, signal),
+      { concurrency: this.config.jobs.workerConcurrency },
+    );
+    this.dispatcher.start();
+    this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, this.config.jobs.leaseMs / 3));
+    this.heartbeat.unref();
+    this.logger.log(
+      `Serving queue ${QueueName.Jobs} on the ${this.queues.kind} backend: ${this.types.names().join(', ') || 'no job types'}`,
+    );
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.heartbeat);
+    // Whatever still runs past the shutdown deadline is told to stop; its run is reclaimed.
+    for (const job of this.running.values()) job.controller.abort(new Error('The worker is shutting down.'));
+  }
+
+  private async process(data: DispatchedJobData, shutdown?: AbortSignal): Promise<void> {
+    const { runId, dispatchId, tenantId } = data;
+    const attempt = await this.claims.submit({ runId, dispatchId });
+    if (attempt === null) return; // A stale delivery: the run moved on without it.
+
+    const controller = new AbortController();
+    const job: RunningJob = { runId, dispatchId, controller, progress: null };
+    this.running.set(runId, job);
+    const abortOnShutdown = () => controller.abort(new Error('The worker is shutting down.'));
+    shutdown?.addEventListener('abort', abortOnShutdown, { once: true });
+    const startedAt = Date.now();
+    let outcome: RunOutcome;
+    try {
+      const type = this.types.get(data.type);
+      await this.execute(type.options, type.handler.run.bind(type.handler), data, attempt, job);
+      outcome = { kind: 'succeeded' };
+    } catch (error) {
+      outcome = await this.outcomeOf(error, data, attempt);
+    } finally {
+      shutdown?.removeEventListener('abort', abortOnShutdown);
+      this.running.delete(runId);
+    }
+    const logFields = { tenantId, runId, type: data.type, attempt, ms: Date.now() - startedAt, outcome: outcome.kind };
+    if (outcome.kind === 'succeeded') this.logger.debug(logFields, 'Job succeeded');
+    else this.logger.warn({ ...logFields, code: outcome.errorCode }, `Job ${outcome.kind}`);
+    await this.finishes.submit({ runId, dispatchId, outcome, progress: job.progress });
+    this.signal.wake();
+  }
+
+  private async execute(
+    options: ResolvedJobTypeOptions,
+    run: (payload: unknown, context: JobContext) => Promise<void>,
+    data: DispatchedJobData,
+    attempt: number,
+    job: RunningJob,
+  ): Promise<void> {
+    const payload = this.types.parsePayload(data.type, data.payload);
+    const { controller } = job;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const error = new JobTimeoutError(options.timeoutMs);
+        controller.abort(error);
+        reject(error);
+      }, options.timeoutMs);
+    });
+    const aborted = new Promise<never>((_, reject) =>
+      controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
+    );
+    const context: JobContext = {
+      tenantId: data.tenantId,
+      runId: data.runId,
+      attempt,
+      logger: this.loggerFor(data),
+      signal: controller.signal,
+      getToken: (tokenOptions) => this.tokens.getToken(data.tenantId, { forceRefresh: tokenOptions?.forceRefresh }),
+      progress: (counters) => {
+        job.progress = { ...counters };
+      },
+    };
+    try {
+      // A handler that ignores its signal is not waited for past its timeout or a shutdown.
+      await Promise.race([run(payload, context), timedOut, aborted]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async outcomeOf(error: unknown, data: DispatchedJobData, attempt: number): Promise<RunOutcome> {
+    const errorCode = error instanceof DomainError ? error.code : 'job_error';
+    const errorMessage = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_MESSAGE);
+    if (error instanceof TenantThrottledError || error instanceof IdentityThrottledError) {
+      await this.store.throttleTenant(data.tenantId, new Date(Date.now() + error.retryAfterMs), errorCode);
+      return { kind: 'requeue', errorCode, errorMessage };
+    }
+    if (error instanceof TenantAccessError) {
+      // The token service has flagged the tenant (needs attention): its jobs wait for re-consent.
+      return { kind: 'requeue', errorCode: error.code, errorMessage };
+    }
+    if (error instanceof ApplicationCredentialError) {
+      await this.store.hold(APPLICATION_HOLD, new Date(Date.now() + this.config.jobs.credentialHoldMs), error.code);
+      return { kind: 'requeue', errorCode: error.code, errorMessage };
+    }
+    if (
+      error instanceof InvalidJobPayloadError ||
+      error instanceof UnknownJobTypeError ||
+      error instanceof TenantNotServedError
+    ) {
+      return { kind: 'failed', errorCode, errorMessage };
+    }
+    let options: ResolvedJobTypeOptions;
+    try {
+      options = this.types.get(data.type).options;
+    } catch {
+      return { kind: 'failed', errorCode, errorMessage };
+    }
+    if (error instanceof IdentityUnavailableError) {
+      // The identity platform is down for everyone: wait, but do not spend the run's attempts.
+      return { kind: 'requeue', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, attempt) };
+    }
+    if (attempt >= options.attempts) return { kind: 'failed', errorCode, errorMessage };
+    return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, attempt) };
+  }
+
+  private async beat(): Promise<void> {
+    const runs = [...this.running.values()];
+    try {
+      const gone = await this.store.heartbeat(runs, this.config.jobs.leaseMs);
+      for (const runId of gone) {
+        this.running.get(runId)?.controller.abort(new Error('The run was cancelled or taken over.'));
+      }
+    } catch (error) {
+      this.logger.warn({ err: error }, 'Could not extend the leases of running jobs');
+    }
+  }
+
+  private loggerFor(data: DispatchedJobData): JobLogger {
+    const bound = { tenantId: data.tenantId, runId: data.runId, type: data.type };
+    const logger = new Logger(data.type);
+    return {
+      log: (message, fields) => logger.log({ ...fields, ...bound }, message),
+      warn: (message, fields) => logger.warn({ ...fields, ...bound }, message),
+      error: (message, fields) => logger.error({ ...fields, ...bound }, message),
+      debug: (message, fields) => logger.debug({ ...fields, ...bound }, message),
+    };
+  }
+}
+
+/** Exponential backoff with equal jitter: half the step is fixed, half random. */
+export function backoffDelay(
+  backoff: { readonly delayMs: number; readonly maxDelayMs?: number },
+  attempt: number,
+): number {
+  const step = Math.min(
+    backoff.maxDelayMs ?? Number.POSITIVE_INFINITY,
+    backoff.delayMs * 2 ** Math.max(0, attempt - 1),
+  );
+  return step / 2 + Math.random() * (step / 2);
+}

@@ -1,0 +1,198 @@
+import {
+  IdempotencyKeyReusedError,
+  InvalidJobPayloadError,
+  TooManyQueuedJobsError,
+  UnknownJobTypeError,
+} from '@tenantry/jobs';
+import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
+
+const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+
+/** The job runtime's core promises, on both BullMQ backends, against real PostgreSQL and Redis. */
+describe.each(['redis', 'postgres'] as const)('the job runtime on the %s backend', (queue) => {
+  let bed: JobsTestbed;
+
+  beforeAll(async () => {
+    bed = await startJobsTestbed({
+      queue,
+      types: TEST_JOB_TYPES,
+      env: { JOBS_GLOBAL_CONCURRENCY: '4', WORKER_CONCURRENCY: '4', JOBS_TENANT_CONCURRENCY: '2' },
+    });
+  });
+
+  afterAll(() => bed?.close());
+
+  beforeEach(() => Journal.reset());
+
+  it('serves tenants in turn: light tenants never wait behind a heavy backlog (order, not time)', async () => {
+    const heavy = await bed.activeTenant();
+    const light = await Promise.all(Array.from({ length: 5 }, () => bed.activeTenant()));
+    await bed.jobs.enqueueMany(
+      heavy,
+      Array.from({ length: 60 }, (_, index) => record(`heavy-${index}`, 2)),
+    );
+    for (const tenant of light) await bed.jobs.enqueueMany(tenant, [record('light-0', 2), record('light-1', 2)]);
+
+    bed.startWorker();
+    await bed.drained();
+
+    const order = Journal.starts.map((start) => start.tenantId);
+    expect(order).toHaveLength(70);
+    const lastLight = Math.max(...light.map((tenant) => order.lastIndexOf(tenant)));
+    // Round-robin over six tenants serves both jobs of every light tenant within the first two
+    // rounds (12 starts) plus what was in flight; FIFO would put them after all 60 heavy jobs.
+    expect(lastLight).toBeLessThan(16);
+    // And the heavy tenant was not starved meanwhile.
+    expect(order.slice(0, 16).filter((tenant) => tenant === heavy).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('never runs more of a tenant at once than its limit, and honours a per-tenant override', async () => {
+    bed.startWorker();
+    const capped = await bed.activeTenant();
+    const other = await bed.activeTenant();
+    await bed.dataSource.query('UPDATE tenants SET max_concurrency = 1 WHERE tenant_id = $1', [capped]);
+    await bed.jobs.enqueueMany(
+      capped,
+      Array.from({ length: 12 }, (_, index) => record(`c-${index}`, 15)),
+    );
+    await bed.jobs.enqueueMany(
+      other,
+      Array.from({ length: 12 }, (_, index) => record(`o-${index}`, 15)),
+    );
+    await bed.drained();
+    expect(Journal.maxRunning.get(capped)).toBe(1);
+    expect(Journal.maxRunning.get(other)).toBe(2);
+  });
+
+  it('keeps a job type to its per-tenant concurrency', async () => {
+    bed.startWorker();
+    const tenant = await bed.activeTenant();
+    await bed.jobs.enqueueMany(
+      tenant,
+      Array.from({ length: 6 }, (_, index) => ({
+        type: 'test.exclusive',
+        payload: { key: `x-${index}`, sleepMs: 15 },
+      })),
+    );
+    await bed.drained();
+    expect(Journal.starts).toHaveLength(6);
+    expect(Journal.maxRunning.get(tenant)).toBe(1);
+  });
+
+  it('makes only the throttled tenant wait, for its Retry-After, without spending an attempt', async () => {
+    bed.startWorker();
+    const throttled = await bed.activeTenant();
+    const others = await Promise.all([bed.activeTenant(), bed.activeTenant()]);
+    // One job in flight at a time, so the throttle reported by the first holds back the second.
+    await bed.dataSource.query('UPDATE tenants SET max_concurrency = 1 WHERE tenant_id = $1', [throttled]);
+    Journal.throttleNext.set(throttled, 1500);
+    const [run] = await bed.jobs.enqueueMany(throttled, [record('t-0'), record('t-1')]);
+    for (const tenant of others) {
+      await bed.jobs.enqueueMany(
+        tenant,
+        Array.from({ length: 6 }, (_, index) => record(`${tenant}-${index}`, 5)),
+      );
+    }
+    const enqueuedAt = Date.now();
+    await bed.drained();
+
+    const starts = Journal.starts.filter((start) => start.tenantId === throttled);
+    expect(starts).toHaveLength(2);
+    expect(Math.min(...starts.map((start) => start.at)) - enqueuedAt).toBeGreaterThanOrEqual(1400);
+    const othersDone = Math.max(
+      ...Journal.finishes.filter((finish) => finish.tenantId !== throttled).map((finish) => finish.at),
+    );
+    expect(othersDone).toBeLessThan(Math.min(...starts.map((start) => start.at)));
+    expect(await bed.run(run.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('holds the jobs of paused and needs-attention tenants, and lets them flow again', async () => {
+    bed.startWorker();
+    const paused = await bed.activeTenant();
+    const flagged = await bed.activeTenant();
+    await bed.registry.pause(paused, 'test', 'maintenance');
+    await bed.registry.transition(flagged, 'needs_attention', {
+      reason: 'consent_revoked',
+      attentionReason: 'consent_revoked',
+      actor: 'test',
+    });
+    const [held] = await bed.jobs.enqueueMany(paused, [record('p-0')]);
+    const [flaggedRun] = await bed.jobs.enqueueMany(flagged, [record('f-0')]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await bed.run(held.id)).toMatchObject({ status: 'queued', attempts: 0 });
+    expect(await bed.run(flaggedRun.id)).toMatchObject({ status: 'queued', attempts: 0 });
+
+    await bed.registry.resume(paused, 'test');
+    await bed.registry.transition(flagged, 'active', { reason: 'consent_verified', actor: 'test' });
+    await bed.drained();
+    expect(await bed.run(held.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await bed.run(flaggedRun.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+  });
+
+  it('cancels the queued jobs of an offboarded tenant, and takes no new ones', async () => {
+    const tenant = await bed.activeTenant();
+    await bed.registry.pause(tenant, 'test');
+    const runs = await bed.jobs.enqueueMany(tenant, [record('gone-0'), record('gone-1')]);
+    await bed.registry.transition(tenant, 'offboarded', { reason: 'offboarded', actor: 'test' });
+    for (const run of runs) expect(await bed.run(run.id)).toMatchObject({ status: 'cancelled' });
+    await expect(bed.jobs.enqueue(tenant, record('late'))).rejects.toMatchObject({ code: 'tenant_not_accepting_jobs' });
+  });
+
+  it('returns the first run for a repeated idempotency key, and refuses the key for another type', async () => {
+    bed.startWorker();
+    const tenant = await bed.activeTenant();
+    const first = await bed.jobs.enqueue(tenant, { ...record('once'), idempotencyKey: 'import-2026-11-24' });
+    const again = await bed.jobs.enqueue(tenant, { ...record('twice'), idempotencyKey: 'import-2026-11-24' });
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ id: first.id, type: 'test.record', created: false });
+    await expect(
+      bed.jobs.enqueue(tenant, { type: 'test.fail', payload: {}, idempotencyKey: 'import-2026-11-24' }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await bed.drained();
+    expect(Journal.starts.filter((start) => start.tenantId === tenant).map((start) => start.key)).toEqual(['once']);
+  });
+
+  it('refuses beyond a tenant queue cap, whole batch at once', async () => {
+    const tenant = await bed.activeTenant();
+    await bed.registry.pause(tenant, 'test');
+    await bed.dataSource.query('UPDATE tenants SET max_queued_jobs = 3 WHERE tenant_id = $1', [tenant]);
+    await bed.jobs.enqueueMany(tenant, [record('q-0'), record('q-1')]);
+    await expect(bed.jobs.enqueueMany(tenant, [record('q-2'), record('q-3')])).rejects.toBeInstanceOf(
+      TooManyQueuedJobsError,
+    );
+    await bed.jobs.enqueue(tenant, record('q-2'));
+    const [{ queued }] = await bed.dataSource.query('SELECT queued FROM tenant_job_queues WHERE tenant_id = $1', [
+      tenant,
+    ]);
+    expect(queued).toBe(3);
+  });
+
+  it('refuses unknown types, bad payloads and payloads that carry secrets', async () => {
+    const tenant = await bed.activeTenant();
+    await expect(bed.jobs.enqueue(tenant, { type: 'test.nope' })).rejects.toBeInstanceOf(UnknownJobTypeError);
+    await expect(bed.jobs.enqueue(tenant, { type: 'test.record', payload: { key: 7 } })).rejects.toBeInstanceOf(
+      InvalidJobPayloadError,
+    );
+    await expect(
+      bed.jobs.enqueue(tenant, { type: 'test.record', payload: { key: 'eyJhbGciOiJSUzI1NiJ9.eyJ0aWQiOiJ4In0.c2ln' } }),
+    ).rejects.toBeInstanceOf(InvalidJobPayloadError);
+  });
+
+  it('retries a failing job with backoff, then records it failed with its error', async () => {
+    bed.startWorker();
+    const tenant = await bed.activeTenant();
+    const run = await bed.jobs.enqueue(tenant, { type: 'test.fail' });
+    await bed.drained();
+    expect(await bed.run(run.id)).toMatchObject({ status: 'failed', attempts: 3, error_code: 'job_error' });
+  });
+
+  it('keeps the queued count of every tenant exact', async () => {
+    const rows = await bed.dataSource.query(
+      `SELECT q.tenant_id, q.queued, (SELECT count(*)::int FROM job_runs r WHERE r.tenant_id = q.tenant_id AND r.status = 'queued') AS actual
+       FROM tenant_job_queues q`,
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    for (const row of rows) expect(row.queued).toBe(row.actual);
+  });
+});
