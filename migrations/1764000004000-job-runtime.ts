@@ -35,9 +35,6 @@ export class JobRuntime1764000004000 implements MigrationInterface {
       `CREATE INDEX "job_runs_in_flight_idx" ON "job_runs" ("tenant_id", "type") WHERE "status" IN ('dispatched', 'running')`,
     );
     await queryRunner.query(
-      `CREATE INDEX "job_runs_lease_idx" ON "job_runs" ("lease_expires_at") WHERE "status" IN ('dispatched', 'running')`,
-    );
-    await queryRunner.query(
       `CREATE UNIQUE INDEX "job_runs_idempotency_key_idx" ON "job_runs" ("tenant_id", "idempotency_key") WHERE "idempotency_key" IS NOT NULL`,
     );
     await queryRunner.query(`CREATE INDEX "job_runs_tenant_history_idx" ON "job_runs" ("tenant_id", "enqueued_at")`);

@@ -7,10 +7,12 @@ import { AuditLog } from '@tenantry/audit';
 import { type AppConfig, type IdentityPlatform, identityPlatformOf } from '@tenantry/config';
 import { migrate } from '@tenantry/database';
 import { findRunningSimulator } from '@tenantry/entra-sim';
+import { JOB_RUN_STATUSES, JobHistoryModule, JobRunQueries, Jobs, type JobRunStatus } from '@tenantry/jobs';
 import { OnboardingLinks, OnboardingModule } from '@tenantry/onboarding';
 import { ApiKeyService, OPERATOR_ROLES, type OperatorRole } from '@tenantry/operator-auth';
 import { loadConfigOrExit, RuntimeModule } from '@tenantry/runtime';
-import { TENANT_STATUSES, TenantRegistry, type TenantStatus } from '@tenantry/tenants';
+import { isTenantId, TENANT_STATUSES, TenantRegistry, type TenantStatus } from '@tenantry/tenants';
+import { WorkloadModule } from '@tenantry/workload';
 import { CliModule } from './src/cli.module';
 
 const CLI_ACTOR = 'cli';
@@ -36,6 +38,33 @@ function positiveInteger(value: string): number {
   const parsed = Number(value);
   if (!Number.isSafeInteger(parsed) || parsed < 1) throw new InvalidArgumentError('expected a positive whole number');
   return parsed;
+}
+
+function tenantIdArgument(value: string): string {
+  if (!isTenantId(value)) throw new Error(`"${value}" is not a tenant id (a GUID)`);
+  return value.toLowerCase();
+}
+
+function jsonObjectArgument(value: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    parsed = undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new Error(`--payload must be a JSON object, e.g. '{"forceRefresh":true}'`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function jobStatusesArgument(value: string): JobRunStatus[] {
+  return value.split(',').map((status) => {
+    if (!(JOB_RUN_STATUSES as readonly string[]).includes(status)) {
+      throw new Error(`unknown job status "${status}"; use ${JOB_RUN_STATUSES.join(', ')} (comma-separated)`);
+    }
+    return status as JobRunStatus;
+  });
 }
 
 function program(config: AppConfig): Command {
@@ -136,6 +165,81 @@ function program(config: AppConfig): Command {
           );
         }
       });
+    });
+
+  const jobs = cli.command('jobs').description("Tenants' background jobs");
+  jobs
+    .command('enqueue')
+    .description('Queue a job for a tenant; prints the run id as the last line')
+    .argument('<tenantId>', "the tenant's directory (tenant) id")
+    .argument('<type>', 'the job type, e.g. tenant.token-check')
+    .option('--payload <json>', 'the payload, a JSON object (default {})')
+    .option('--idempotency-key <key>', 'enqueue once per tenant and key: a repeat returns the first run')
+    .action(async (tenant: string, type: string, options: { payload?: string; idempotencyKey?: string }) => {
+      // Bad input is refused before anything boots.
+      const tenantId = tenantIdArgument(tenant);
+      const payload = options.payload === undefined ? undefined : jsonObjectArgument(options.payload);
+      const idempotencyKey = options.idempotencyKey;
+      if (idempotencyKey !== undefined && !/^[A-Za-z0-9._:-]{1,200}$/.test(idempotencyKey)) {
+        throw new Error('--idempotency-key must be 1 to 200 letters, digits or . _ : -');
+      }
+      // Job types are providers of the workload, which stands on the identity platform.
+      const identity = config.azure.mode === 'entra' ? identityPlatformOf(config) : await findRunningSimulator(config);
+      if (!identity) {
+        throw new Error(
+          'simulator mode: enqueueing needs the simulator `npm start` runs; start it first (or set AZURE_CLIENT_ID)',
+        );
+      }
+      await withApp(
+        config,
+        async (app) => {
+          const run = await app
+            .get(Jobs)
+            .enqueue(tenantId, { type, payload, idempotencyKey }, { enqueuedBy: CLI_ACTOR });
+          await app.get(AuditLog).record({
+            actor: CLI_ACTOR,
+            action: 'job_run.enqueue',
+            outcome: 'success',
+            targetType: 'tenant',
+            targetId: tenantId,
+            tenantId,
+            details: { runId: run.id, created: run.created },
+          });
+          process.stdout.write(
+            run.created
+              ? `Queued ${run.type} for tenant ${tenantId}; the run id:\n${run.id}\n`
+              : `Idempotency key "${idempotencyKey}" names an earlier ${run.type} run of tenant ${tenantId}; nothing queued. Its id:\n${run.id}\n`,
+          );
+        },
+        { identity, modules: [WorkloadModule] },
+      );
+    });
+  jobs
+    .command('list')
+    .description('List job runs, newest first')
+    .option('--tenant <tenantId>', "only this tenant's runs")
+    .option('--status <statuses>', `only these statuses, comma-separated (${JOB_RUN_STATUSES.join(', ')})`)
+    .option('--type <type>', 'only runs of this job type')
+    .option('--limit <n>', 'how many', positiveInteger, 50)
+    .action(async (options: { tenant?: string; status?: string; type?: string; limit: number }) => {
+      const tenantId = options.tenant === undefined ? undefined : tenantIdArgument(options.tenant);
+      const status = options.status === undefined ? undefined : jobStatusesArgument(options.status);
+      // The history alone: no job runtime, so no identity platform needed.
+      await withApp(
+        config,
+        async (app) => {
+          const page = await app
+            .get(JobRunQueries)
+            .list({ tenantId, status, type: options.type, limit: options.limit });
+          if (page.items.length === 0) process.stdout.write('No job runs.\n');
+          for (const run of page.items) {
+            process.stdout.write(
+              `${run.id}  ${run.status.padEnd(10)}  ${run.tenantId}  ${run.type}  ${run.enqueuedAt.toISOString()}  ${run.errorCode ?? ''}\n`,
+            );
+          }
+        },
+        { modules: [JobHistoryModule] },
+      );
     });
 
   return cli;

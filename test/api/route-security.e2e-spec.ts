@@ -9,6 +9,7 @@ type OpenApiDocument = { paths: Record<string, Record<string, OpenApiOperation>>
 const SAMPLE_PARAMETERS: Record<string, string> = {
   tenantId: '00000000-0000-4000-8000-000000000001',
   apiKeyId: '00000000-0000-4000-8000-000000000002',
+  jobId: '9007199254740993',
 };
 
 /**

@@ -7,10 +7,14 @@ import { IdentityModule } from '@tenantry/identity';
 import { OnboardingModule } from '@tenantry/onboarding';
 import { OperatorAuthGuard, OperatorAuthModule } from '@tenantry/operator-auth';
 import { TenantsModule } from '@tenantry/tenants';
+import { WorkloadModule } from '@tenantry/workload';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { AuditCoverageCheck } from './audit/audit-coverage.check';
 import { AuditInterceptor } from './audit/audit.interceptor';
 import { HealthController } from './health/health.controller';
+import { JobTypesController } from './jobs/job-types.controller';
+import { JobsController } from './jobs/jobs.controller';
+import { TenantJobsController } from './jobs/tenant-jobs.controller';
 import { OnboardingCallbackController } from './onboarding/onboarding-callback.controller';
 import { OnboardingLinksController } from './onboarding/onboarding-links.controller';
 import { QueueBackendHealthIndicator } from './health/queue-backend.health';
@@ -31,9 +35,13 @@ import { TenantsController } from './tenants/tenants.controller';
     OnboardingModule,
     OperatorAuthModule,
     AuditModule,
+    WorkloadModule,
   ],
   controllers: [
     TenantsController,
+    TenantJobsController,
+    JobsController,
+    JobTypesController,
     ApiKeysController,
     OnboardingLinksController,
     OnboardingCallbackController,

@@ -23,7 +23,9 @@ export class OnboardingWorker implements OnApplicationBootstrap {
   onApplicationBootstrap(): void {
     const served = this.config.queue.workerQueues;
     if (served !== undefined && !served.includes(QueueName.Onboarding)) return;
-    this.queues.createWorker(QueueName.Onboarding, (job: Job) => this.process(job), { concurrency: 4 });
+    this.queues.createWorker(QueueName.Onboarding, (job: Job) => this.process(job), {
+      concurrency: this.config.jobs.workerConcurrency,
+    });
   }
 
   private async process(job: Job): Promise<VerificationResult> {

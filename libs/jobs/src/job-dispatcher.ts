@@ -10,6 +10,7 @@ import { JobTypeRegistry } from './job-type.registry';
 export interface DispatchedJobData {
   readonly runId: string;
   readonly dispatchId: string;
+  readonly attempt: number;
   readonly tenantId: string;
   readonly type: string;
   readonly payload: unknown;
@@ -95,12 +96,27 @@ export class JobDispatcher implements OnModuleDestroy {
     }
   }
 
+  /**
+   * Runs whose lease ran out are requeued only when BullMQ no longer has their job (Redis lost it,
+   * or it failed out after its worker died); a job still waiting behind long ones keeps its
+   * dispatch, so a run is never handed out twice.
+   */
+  private async reclaimLost(): Promise<void> {
+    const expired = await this.store.expiredLeases(500);
+    if (expired.length === 0) return;
+    const states = await Promise.all(expired.map((run) => this.queue!.getJobState(jobIdOf(run.runId, run.dispatchId))));
+    const held = expired.filter((_, index) => QUEUED_STATES.has(states[index]));
+    const lost = expired.filter((_, index) => !QUEUED_STATES.has(states[index]));
+    await this.store.renewLeases(held, this.config.jobs.leaseMs);
+    const reclaimed = await this.store.reclaim(lost);
+    if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');
+  }
+
   private async round(): Promise<void> {
     const now = Date.now();
     if (now - this.lastReclaim > this.config.jobs.leaseMs / 4) {
       this.lastReclaim = now;
-      const reclaimed = await this.store.reclaimExpired();
-      if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs whose lease ran out went back to the queue');
+      await this.reclaimLost();
     }
     const runs = await this.store.dispatch(this.limits!);
     if (runs.length === 0) return;
@@ -111,12 +127,12 @@ export class JobDispatcher implements OnModuleDestroy {
           data: {
             runId: run.id,
             dispatchId: run.dispatchId,
+            attempt: run.attempt,
             tenantId: run.tenantId,
             type: run.type,
             payload: run.payload,
           } satisfies DispatchedJobData,
-          // One BullMQ job per dispatch of a run: adding it twice is a no-op.
-          opts: { jobId: `run-${run.id}-${run.dispatchId}`, removeOnComplete: true, removeOnFail: true },
+          opts: { jobId: jobIdOf(run.id, run.dispatchId), removeOnComplete: true, removeOnFail: true },
         })),
       );
     } catch (error) {
@@ -126,4 +142,12 @@ export class JobDispatcher implements OnModuleDestroy {
       throw error;
     }
   }
+}
+
+// BullMQ states in which a job will still be delivered.
+const QUEUED_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+
+/** One BullMQ job per dispatch of a run: adding it twice is a no-op. */
+function jobIdOf(runId: string, dispatchId: string): string {
+  return `run-${runId}-${dispatchId}`;
 }

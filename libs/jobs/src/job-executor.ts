@@ -14,12 +14,12 @@ import { QueueBackend, QueueName } from '@tenantry/queue';
 import { DispatchSignal } from './dispatch-signal';
 import { GroupCommit } from './group-commit';
 import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
-import { APPLICATION_HOLD, ClaimRequest, FinishedRun, JobRunStore, RunOutcome } from './job-run.store';
+import { APPLICATION_HOLD, DispatchRef, JobRunStore, RunEvent, RunOutcome } from './job-run.store';
 import type { JobContext, JobLogger, ResolvedJobTypeOptions } from './job-type';
 import { JobTypeRegistry } from './job-type.registry';
 import { InvalidJobPayloadError, JobTimeoutError, TenantThrottledError, UnknownJobTypeError } from './jobs.errors';
 
-interface RunningJob extends ClaimRequest {
+interface RunningJob extends DispatchRef {
   readonly controller: AbortController;
   progress: Record<string, number> | null;
 }
@@ -28,10 +28,12 @@ interface RunningJob extends ClaimRequest {
 // lease (and so to another worker).
 const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
+const START_RECORD_DELAY_MS = 500;
 
 /**
- * Runs dispatched jobs: claims the run (refusing stale duplicates), calls the type's handler with
- * its context, and records what happened. Throttling, a tenant's lost consent and a rejected app
+ * Runs dispatched jobs: calls the type's handler with its context and records what happened.
+ * Recording is group-committed in the background, so a job's slot is free as soon as its handler
+ * returns (a crash before the record lands only means the run is reclaimed and runs again). Throttling, a tenant's lost consent and a rejected app
  * credential send the run back to the queue without using an attempt — and make only the right
  * scope wait (the tenant, or every tenant); other errors follow the type's retry policy.
  */
@@ -39,8 +41,7 @@ const MAX_ERROR_MESSAGE = 1000;
 export class JobExecutor implements OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly running = new Map<string, RunningJob>();
-  private readonly claims: GroupCommit<ClaimRequest, number | null>;
-  private readonly finishes: GroupCommit<FinishedRun, boolean>;
+  private readonly recorder: GroupCommit<RunEvent, undefined>;
   private worker: Worker | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -54,8 +55,13 @@ export class JobExecutor implements OnApplicationShutdown {
     private readonly tokens: TokenService,
   ) {
     const { leaseMs } = config.jobs;
-    this.claims = new GroupCommit((requests) => this.store.claim(requests, leaseMs), { retryForMs: RECORD_RETRY_MS });
-    this.finishes = new GroupCommit((runs) => this.store.finish(runs), { retryForMs: RECORD_RETRY_MS });
+    this.recorder = new GroupCommit(
+      async (events) => {
+        await this.store.record(events, leaseMs);
+        return events.map(() => undefined);
+      },
+      { retryForMs: RECORD_RETRY_MS },
+    );
   }
 
   /** Serves the jobs queue from this process and dispatches for it. */
@@ -64,7 +70,12 @@ export class JobExecutor implements OnApplicationShutdown {
     this.worker = this.queues.createWorker(
       QueueName.Jobs,
       (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) => this.process(job.data, signal),
-      { concurrency: this.config.jobs.workerConcurrency },
+      {
+        concurrency: this.config.jobs.workerConcurrency,
+        // A dead worker's jobs return to BullMQ's wait list within about one lease.
+        lockDuration: this.config.jobs.leaseMs / 2,
+        stalledInterval: this.config.jobs.leaseMs / 2,
+      },
     );
     this.dispatcher.start();
     this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, this.config.jobs.leaseMs / 3));
@@ -81,16 +92,20 @@ export class JobExecutor implements OnApplicationShutdown {
   }
 
   private async process(data: DispatchedJobData, shutdown?: AbortSignal): Promise<void> {
-    const { runId, dispatchId, tenantId } = data;
-    const attempt = await this.claims.submit({ runId, dispatchId });
-    if (attempt === null) return; // A stale delivery: the run moved on without it.
+    const { runId, dispatchId, tenantId, attempt } = data;
+    const startedAt = new Date();
+    // Most jobs end quickly: their end (which carries the start) is the only write. A job still
+    // running after a moment is marked running, for operators and its heartbeat.
+    const markRunning = setTimeout(
+      () => this.report({ runId, dispatchId, attempt, startedAt, progress: null }),
+      START_RECORD_DELAY_MS,
+    );
 
     const controller = new AbortController();
     const job: RunningJob = { runId, dispatchId, controller, progress: null };
     this.running.set(runId, job);
     const abortOnShutdown = () => controller.abort(new Error('The worker is shutting down.'));
     shutdown?.addEventListener('abort', abortOnShutdown, { once: true });
-    const startedAt = Date.now();
     let outcome: RunOutcome;
     try {
       const type = this.types.get(data.type);
@@ -99,14 +114,26 @@ export class JobExecutor implements OnApplicationShutdown {
     } catch (error) {
       outcome = await this.outcomeOf(error, data, attempt);
     } finally {
+      clearTimeout(markRunning);
       shutdown?.removeEventListener('abort', abortOnShutdown);
       this.running.delete(runId);
     }
-    const logFields = { tenantId, runId, type: data.type, attempt, ms: Date.now() - startedAt, outcome: outcome.kind };
+    const ms = Date.now() - startedAt.getTime();
+    const logFields = { tenantId, runId, type: data.type, attempt, ms, outcome: outcome.kind };
     if (outcome.kind === 'succeeded') this.logger.debug(logFields, 'Job succeeded');
     else this.logger.warn({ ...logFields, code: outcome.errorCode }, `Job ${outcome.kind}`);
-    await this.finishes.submit({ runId, dispatchId, outcome, progress: job.progress });
-    this.signal.wake();
+    this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: job.progress });
+  }
+
+  private report(event: RunEvent): void {
+    this.recorder.submit(event).then(
+      () => {
+        if (event.outcome) this.signal.wake();
+      },
+      (error: unknown) =>
+        // The run's lease runs out and it is reclaimed: it runs again rather than being lost.
+        this.logger.error({ err: error, runId: event.runId }, 'Could not record a job run; it will be reclaimed'),
+    );
   }
 
   private async execute(

@@ -13,9 +13,9 @@ export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
 @Check('job_runs_status_check', `"status" IN ('queued', 'dispatched', 'running', 'succeeded', 'failed', 'cancelled')`)
 // Dispatch reads each tenant's queued runs in arrival order.
 @Index('job_runs_queued_idx', ['tenantId', 'id'], { where: `"status" = 'queued'` })
-// In flight: per-tenant and per-type counts for the limits, and leases to reclaim.
+// In flight (a few hundred rows at most): per-tenant and per-type counts for the limits, and the
+// leases to check. Every status change rewrites every index of this table, so it has few.
 @Index('job_runs_in_flight_idx', ['tenantId', 'type'], { where: `"status" IN ('dispatched', 'running')` })
-@Index('job_runs_lease_idx', ['leaseExpiresAt'], { where: `"status" IN ('dispatched', 'running')` })
 @Index('job_runs_idempotency_key_idx', ['tenantId', 'idempotencyKey'], {
   unique: true,
   where: `"idempotency_key" IS NOT NULL`,

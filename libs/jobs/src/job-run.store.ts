@@ -3,7 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { allocateSlots, DispatchCandidate } from './fair-share';
-import { IdempotencyKeyReusedError, TooManyQueuedJobsError } from './jobs.errors';
+import { isJobRunId } from './job-run-id';
+import {
+  IdempotencyKeyReusedError,
+  JobRunNotCancellableError,
+  JobRunNotFoundError,
+  JobRunNotRetryableError,
+  TenantNotAcceptingJobsError,
+  TooManyQueuedJobsError,
+} from './jobs.errors';
 
 export interface NewRun {
   readonly type: string;
@@ -22,6 +30,8 @@ export interface EnqueuedRun {
 export interface DispatchedRun {
   readonly id: string;
   readonly dispatchId: string;
+  /** The execution this dispatch is: 1 for the first. */
+  readonly attempt: number;
   readonly tenantId: string;
   readonly type: string;
   readonly payload: unknown;
@@ -36,7 +46,7 @@ export interface DispatchLimits {
   readonly leaseMs: number;
 }
 
-export interface ClaimRequest {
+export interface DispatchRef {
   readonly runId: string;
   readonly dispatchId: string;
 }
@@ -53,8 +63,11 @@ export type RunOutcome =
       readonly delayMs?: number;
     };
 
-export interface FinishedRun extends ClaimRequest {
-  readonly outcome: RunOutcome;
+/** An execution started (no outcome yet) or ended. */
+export interface RunEvent extends DispatchRef {
+  readonly attempt: number;
+  readonly startedAt: Date;
+  readonly outcome?: RunOutcome;
   readonly progress: Record<string, number> | null;
 }
 
@@ -204,7 +217,7 @@ export class JobRunStore {
         queued: row.queued,
       }));
 
-      const picked: { id: string; tenant_id: string; type: string; payload: unknown }[] = [];
+      const picked: { id: string; tenant_id: string; type: string; payload: unknown; attempts: number }[] = [];
       const served = new Map<string, number>();
       let free = capacity;
       // A tenant may come up short (runs in backoff, types at their cap): hand its unused slots
@@ -213,11 +226,13 @@ export class JobRunStore {
         const slots = allocateSlots(candidates, free);
         if (slots.size === 0) break;
         const tenants = [...slots.keys()];
-        const runs = await manager.query<{ id: string; tenant_id: string; type: string; payload: unknown }[]>(
-          `SELECT r.id, r.tenant_id, r.type, r.payload
+        const runs = await manager.query<
+          { id: string; tenant_id: string; type: string; payload: unknown; attempts: number }[]
+        >(
+          `SELECT r.id, r.tenant_id, r.type, r.payload, r.attempts
            FROM unnest($1::uuid[], $2::int[]) AS s(tenant_id, n)
            CROSS JOIN LATERAL (
-             SELECT id, tenant_id, type, payload FROM job_runs
+             SELECT id, tenant_id, type, payload, attempts FROM job_runs
              WHERE tenant_id = s.tenant_id AND status = 'queued' AND available_at <= now()
                AND id <> ALL($3::bigint[])
              ORDER BY id LIMIT s.n * $4
@@ -278,6 +293,7 @@ export class JobRunStore {
       return picked.map((run) => ({
         id: run.id,
         dispatchId,
+        attempt: run.attempts + 1,
         tenantId: run.tenant_id,
         type: run.type,
         payload: run.payload,
@@ -286,32 +302,38 @@ export class JobRunStore {
   }
 
   /**
-   * Marks runs running, counting an attempt. A delivery whose dispatch is no longer the run's
-   * (a stale duplicate) is refused; so is a run another worker holds under a live lease.
+   * Writes what executions did, in one statement per kind: runs that started (status `running`)
+   * and runs that ended. An event whose dispatch is no longer the run's is ignored, so a late or
+   * duplicate report never overwrites a newer one; an end may arrive without its start.
    */
-  async claim(requests: readonly ClaimRequest[], leaseMs: number): Promise<(number | null)[]> {
-    const rows = await this.dataSource.query<{ id: string; attempts: number }[]>(
-      `WITH claimed AS (
-         UPDATE job_runs r SET status = 'running', started_at = now(), attempts = r.attempts + 1,
-                lease_expires_at = now() + $3 * interval '1 millisecond'
-         FROM unnest($1::bigint[], $2::uuid[]) AS c(id, dispatch_id)
-         WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id
-           AND (r.status = 'dispatched' OR (r.status = 'running' AND r.lease_expires_at < now()))
-         RETURNING r.id, r.attempts)
-       SELECT id, attempts FROM claimed`,
-      [requests.map((request) => request.runId), requests.map((request) => request.dispatchId), leaseMs],
-    );
-    const attempts = new Map(rows.map((row) => [String(row.id), row.attempts]));
-    return requests.map((request) => attempts.get(request.runId) ?? null);
-  }
-
-  /** Records outcomes; runs sent back to the queue are counted in their tenant's queue again. */
-  async finish(runs: readonly FinishedRun[]): Promise<boolean[]> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
+  async record(events: readonly RunEvent[], leaseMs: number): Promise<void> {
+    // Events come in order, so the latest per run wins: a start and its end in one batch become
+    // one write (the end carries the start's time and attempt).
+    const latest = new Map(events.map((event) => [event.runId, event]));
+    const started = [...latest.values()].filter((event) => !event.outcome);
+    const ended = [...latest.values()].filter((event) => event.outcome);
+    if (started.length > 0) {
+      await this.dataSource.query(
+        `UPDATE job_runs r SET status = 'running', started_at = s.started_at, attempts = s.attempt,
+                lease_expires_at = now() + $5 * interval '1 millisecond'
+         FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::timestamptz[]) AS s(id, dispatch_id, attempt, started_at)
+         WHERE r.id = s.id AND r.dispatch_id = s.dispatch_id AND r.status = 'dispatched'`,
+        [
+          started.map((event) => event.runId),
+          started.map((event) => event.dispatchId),
+          started.map((event) => event.attempt),
+          started.map((event) => event.startedAt),
+          leaseMs,
+        ],
+      );
+    }
+    if (ended.length === 0) return;
+    await this.dataSource.query(
       `WITH done AS (
          UPDATE job_runs r SET
            status = o.status,
-           attempts = r.attempts - o.refund,
+           attempts = o.attempt - o.refund,
+           started_at = COALESCE(r.started_at, o.started_at),
            available_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond'
                                ELSE r.available_at END,
            finished_at = CASE WHEN o.status IN ('succeeded', 'failed') THEN now() END,
@@ -320,33 +342,32 @@ export class JobRunStore {
            progress = COALESCE(o.progress, r.progress),
            dispatch_id = NULL,
            lease_expires_at = NULL
-         FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::int[], $5::int[], $6::text[], $7::text[], $8::jsonb[])
-           AS o(id, dispatch_id, status, delay_ms, refund, error_code, error_message, progress)
-         WHERE r.id = o.id AND r.dispatch_id = o.dispatch_id AND r.status = 'running'
-         RETURNING r.id, r.tenant_id, r.status),
-       requeued AS (
-         UPDATE tenant_job_queues q SET queued = q.queued + c.n
-         FROM (SELECT tenant_id, count(*)::int AS n FROM done WHERE status = 'queued' GROUP BY tenant_id) c
-         WHERE q.tenant_id = c.tenant_id)
-       SELECT id FROM done`,
+         FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[],
+                     $8::text[], $9::text[], $10::jsonb[])
+           AS o(id, dispatch_id, attempt, started_at, status, delay_ms, refund, error_code, error_message, progress)
+         WHERE r.id = o.id AND r.dispatch_id = o.dispatch_id AND r.status IN ${IN_FLIGHT}
+         RETURNING r.tenant_id, r.status)
+       UPDATE tenant_job_queues q SET queued = q.queued + c.n
+       FROM (SELECT tenant_id, count(*)::int AS n FROM done WHERE status = 'queued' GROUP BY tenant_id) c
+       WHERE q.tenant_id = c.tenant_id`,
       [
-        runs.map((run) => run.runId),
-        runs.map((run) => run.dispatchId),
-        runs.map((run) => statusOf(run.outcome)),
-        runs.map((run) => ('delayMs' in run.outcome ? Math.round(run.outcome.delayMs ?? 0) : 0)),
-        runs.map((run) => (run.outcome.kind === 'requeue' ? 1 : 0)),
-        runs.map((run) => (run.outcome.kind === 'succeeded' ? null : run.outcome.errorCode)),
-        runs.map((run) => (run.outcome.kind === 'succeeded' ? null : run.outcome.errorMessage)),
-        runs.map((run) => (run.progress ? JSON.stringify(run.progress) : null)),
+        ended.map((event) => event.runId),
+        ended.map((event) => event.dispatchId),
+        ended.map((event) => event.attempt),
+        ended.map((event) => event.startedAt),
+        ended.map((event) => statusOf(event.outcome!)),
+        ended.map((event) => ('delayMs' in event.outcome! ? Math.round(event.outcome.delayMs ?? 0) : 0)),
+        ended.map((event) => (event.outcome!.kind === 'requeue' ? 1 : 0)),
+        ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorCode)),
+        ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorMessage)),
+        ended.map((event) => (event.progress ? JSON.stringify(event.progress) : null)),
       ],
     );
-    const recorded = new Set(rows.map((row) => String(row.id)));
-    return runs.map((run) => recorded.has(run.runId));
   }
 
   /** Extends the leases (and saves the progress) of runs running here; returns those no longer theirs. */
   async heartbeat(
-    runs: readonly (ClaimRequest & { readonly progress: Record<string, number> | null })[],
+    runs: readonly (DispatchRef & { readonly progress: Record<string, number> | null })[],
     leaseMs: number,
   ): Promise<Set<string>> {
     if (runs.length === 0) return new Set();
@@ -355,7 +376,7 @@ export class JobRunStore {
          UPDATE job_runs r SET lease_expires_at = now() + $3 * interval '1 millisecond',
                 progress = COALESCE(c.progress, r.progress)
          FROM unnest($1::bigint[], $2::uuid[], $4::jsonb[]) AS c(id, dispatch_id, progress)
-         WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status = 'running'
+         WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status IN ${IN_FLIGHT}
          RETURNING r.id)
        SELECT id FROM alive`,
       [
@@ -369,34 +390,60 @@ export class JobRunStore {
     return new Set(runs.filter((run) => !alive.has(run.runId)).map((run) => run.runId));
   }
 
+  /** In-flight runs whose lease ran out: their worker died, or the queue backend lost them. */
+  expiredLeases(limit: number): Promise<DispatchRef[]> {
+    return this.dataSource
+      .query<{ id: string; dispatch_id: string }[]>(
+        `SELECT id, dispatch_id FROM job_runs WHERE status IN ${IN_FLIGHT} AND lease_expires_at < now()
+         ORDER BY lease_expires_at LIMIT $1`,
+        [limit],
+      )
+      .then((rows) => rows.map((row) => ({ runId: String(row.id), dispatchId: row.dispatch_id })));
+  }
+
   /**
-   * Runs whose lease ran out (their worker died, or the queue backend lost them) go back to the
-   * queue; one that was already running counts the attempt, and fails once it has none left, so a
-   * job that kills its worker cannot loop forever.
+   * Expired runs the queue backend no longer has go back to the queue; one that had started
+   * keeps its attempt, and fails once it has none left, so a job that kills its worker cannot
+   * loop forever. Returns how many.
    */
-  async reclaimExpired(): Promise<number> {
+  async reclaim(runs: readonly DispatchRef[]): Promise<number> {
+    if (runs.length === 0) return 0;
     const rows = await this.dataSource.query<{ n: number }[]>(
       `WITH lost AS (
-         UPDATE job_runs SET
-           status = CASE WHEN status = 'running' AND attempts >= max_attempts THEN 'failed' ELSE 'queued' END,
-           finished_at = CASE WHEN status = 'running' AND attempts >= max_attempts THEN now() END,
-           error_code = CASE WHEN status = 'running' THEN 'worker_lost' ELSE error_code END,
-           error_message = CASE WHEN status = 'running'
-             THEN 'The worker running this job stopped before it finished.' ELSE error_message END,
+         UPDATE job_runs r SET
+           status = CASE WHEN r.status = 'running' AND r.attempts >= r.max_attempts THEN 'failed' ELSE 'queued' END,
+           finished_at = CASE WHEN r.status = 'running' AND r.attempts >= r.max_attempts THEN now() END,
+           error_code = CASE WHEN r.status = 'running' THEN 'worker_lost' ELSE r.error_code END,
+           error_message = CASE WHEN r.status = 'running'
+             THEN 'The worker running this job stopped before it finished.' ELSE r.error_message END,
            dispatch_id = NULL, lease_expires_at = NULL
-         WHERE status IN ${IN_FLIGHT} AND lease_expires_at < now()
-         RETURNING tenant_id, status),
+         FROM unnest($1::bigint[], $2::uuid[]) AS c(id, dispatch_id)
+         WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status IN ${IN_FLIGHT}
+           AND r.lease_expires_at < now()
+         RETURNING r.tenant_id, r.status),
        requeued AS (
          UPDATE tenant_job_queues q SET queued = q.queued + c.n
          FROM (SELECT tenant_id, count(*)::int AS n FROM lost WHERE status = 'queued' GROUP BY tenant_id) c
          WHERE q.tenant_id = c.tenant_id)
        SELECT count(*)::int AS n FROM lost`,
+      [runs.map((run) => run.runId), runs.map((run) => run.dispatchId)],
     );
     return rows[0]?.n ?? 0;
   }
 
+  /** Expired runs the queue backend still holds (waiting behind long jobs) keep their dispatch. */
+  async renewLeases(runs: readonly DispatchRef[], leaseMs: number): Promise<void> {
+    if (runs.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE job_runs r SET lease_expires_at = now() + $3 * interval '1 millisecond'
+       FROM unnest($1::bigint[], $2::uuid[]) AS c(id, dispatch_id)
+       WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status IN ${IN_FLIGHT}`,
+      [runs.map((run) => run.runId), runs.map((run) => run.dispatchId), leaseMs],
+    );
+  }
+
   /** A dispatch that never reached the queue backend goes straight back to the queue. */
-  async undispatch(runs: readonly ClaimRequest[]): Promise<void> {
+  async undispatch(runs: readonly DispatchRef[]): Promise<void> {
     await this.dataSource.query(
       `WITH back AS (
          UPDATE job_runs r SET status = 'queued', dispatch_id = NULL, lease_expires_at = NULL
@@ -449,6 +496,79 @@ export class JobRunStore {
       }
       return rows.length;
     });
+  }
+
+  /**
+   * An operator's cancel of a run not yet finished. A queued run leaves its tenant's count; a
+   * dispatched or running one loses its dispatch, so its worker's reports are ignored and its
+   * next heartbeat aborts the handler.
+   */
+  cancel(id: string): Promise<void> {
+    return this.dataSource.transaction(async (manager) => {
+      const run = await this.lockRun(manager, id);
+      const cancellable = run.status === 'queued' || run.status === 'dispatched' || run.status === 'running';
+      if (!cancellable) throw new JobRunNotCancellableError(id, run.status);
+      await manager.query(
+        `WITH cancelled AS (
+           UPDATE job_runs SET status = 'cancelled', finished_at = now(), error_code = 'cancelled_by_operator',
+                  error_message = 'Cancelled by an operator.', dispatch_id = NULL, lease_expires_at = NULL
+           WHERE id = $1 AND status = $2
+           RETURNING tenant_id)
+         UPDATE tenant_job_queues q SET queued = q.queued - 1
+         FROM cancelled c WHERE q.tenant_id = c.tenant_id AND $2 = 'queued'`,
+        [id, run.status],
+      );
+    });
+  }
+
+  /**
+   * A failed or cancelled run goes back to the queue as new: attempts, errors and progress reset.
+   * Its tenant rejoins the fair-share order level with the tenants waiting, as on enqueue.
+   */
+  retry(id: string): Promise<void> {
+    return this.dataSource.transaction(async (manager) => {
+      const run = await this.lockRun(manager, id);
+      if (run.status !== 'failed' && run.status !== 'cancelled') throw new JobRunNotRetryableError(id, run.status);
+      if (run.tenantStatus === 'offboarded') throw new TenantNotAcceptingJobsError(run.tenantId, run.tenantStatus);
+      await manager.query(`INSERT INTO tenant_job_queues (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING`, [
+        run.tenantId,
+      ]);
+      await manager.query(
+        `WITH requeued AS (
+           UPDATE job_runs SET status = 'queued', attempts = 0, available_at = now(), started_at = NULL,
+                  finished_at = NULL, error_code = NULL, error_message = NULL, progress = NULL,
+                  dispatch_id = NULL, lease_expires_at = NULL
+           WHERE id = $1 AND status = $2
+           RETURNING tenant_id)
+         UPDATE tenant_job_queues q
+         SET queued = q.queued + 1,
+             virtual_time = CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREATEST(q.virtual_time, COALESCE(
+               (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
+               q.virtual_time)) END
+         FROM requeued r WHERE q.tenant_id = r.tenant_id`,
+        [id, run.status],
+      );
+    });
+  }
+
+  /**
+   * Locks one run for an operator's action, and its tenant against a concurrent offboarding (whose
+   * cancel of the queued runs must see a run this action requeues).
+   */
+  private async lockRun(
+    manager: EntityManager,
+    id: string,
+  ): Promise<{ tenantId: string; status: string; tenantStatus: string }> {
+    const [run] = isJobRunId(id)
+      ? await manager.query<{ tenant_id: string; status: string; tenant_status: string }[]>(
+          `SELECT r.tenant_id, r.status, t.status AS tenant_status
+           FROM job_runs r JOIN tenants t ON t.tenant_id = r.tenant_id
+           WHERE r.id = $1 FOR UPDATE OF r FOR SHARE OF t`,
+          [id],
+        )
+      : [];
+    if (!run) throw new JobRunNotFoundError(id);
+    return { tenantId: run.tenant_id, status: run.status, tenantStatus: run.tenant_status };
   }
 }
 

@@ -64,7 +64,8 @@ export class JobTypeRegistry implements OnModuleInit {
         parsed.error.issues.map((issue) => `${issue.path.join('.') || 'payload'}: ${issue.message}`),
       );
     }
-    const secret = findSecret(parsed.data);
+    // Schemas drop unknown keys: check what was sent too, so a secret is refused, not silently dropped.
+    const secret = findSecret(payload) ?? findSecret(parsed.data);
     if (secret) throw new InvalidJobPayloadError(name, [`${secret}: payloads must not carry secrets or tokens`]);
     return parsed.data;
   }

@@ -87,3 +87,24 @@ export class JobTimeoutError extends DomainError {
     super(`The job did not finish within ${timeoutMs} ms.`, { timeoutMs });
   }
 }
+
+export class JobRunNotCancellableError extends DomainError {
+  readonly code = 'job_run_not_cancellable';
+  readonly kind = 'conflict';
+
+  constructor(runId: string, status: string) {
+    super(`Job run ${runId} is ${status}: only a queued, dispatched or running run can be cancelled.`, {
+      runId,
+      status,
+    });
+  }
+}
+
+export class JobRunNotRetryableError extends DomainError {
+  readonly code = 'job_run_not_retryable';
+  readonly kind = 'conflict';
+
+  constructor(runId: string, status: string) {
+    super(`Job run ${runId} is ${status}: only a failed or cancelled run can be retried.`, { runId, status });
+  }
+}

@@ -6,6 +6,7 @@ import { TenantsModule } from '@tenantry/tenants';
 import { DispatchSignal } from './dispatch-signal';
 import { JobDispatcher } from './job-dispatcher';
 import { JobExecutor } from './job-executor';
+import { JobHistoryModule } from './job-history.module';
 import { JobHold } from './job-hold.entity';
 import { JobLifecycleListener } from './job-lifecycle.listener';
 import { JobRun } from './job-run.entity';
@@ -31,9 +32,11 @@ export class JobsModule {
         TenantsModule,
         IdentityModule,
         TypeOrmModule.forFeature([JobRun, TenantJobQueue, JobHold]),
+        JobHistoryModule,
       ],
       providers: [...options.types, ...EXPORTED, DispatchSignal, JobDispatcher, JobLifecycleListener],
-      exports: EXPORTED,
+      // The history (JobRunQueries) comes with the runtime.
+      exports: [...EXPORTED, JobHistoryModule],
     };
   }
 }

@@ -60,4 +60,18 @@ export class Jobs {
     if (enqueued.some((run) => run.created)) this.signal.wake();
     return enqueued;
   }
+
+  /**
+   * Stops a run that has not finished. No wake: a cancelled running run keeps its worker busy
+   * until the next heartbeat aborts it, so its slot is not free any sooner.
+   */
+  cancel(id: string): Promise<void> {
+    return this.store.cancel(id);
+  }
+
+  /** Queues a failed or cancelled run again, from its first attempt. */
+  async retry(id: string): Promise<void> {
+    await this.store.retry(id);
+    this.signal.wake();
+  }
 }

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { JobContext, JobHandler, JobType, TenantThrottledError } from '@tenantry/jobs';
 
@@ -58,4 +59,17 @@ export class FailingJob implements JobHandler<Record<string, never>> {
 @JobType({ name: 'test.exclusive', payload: RecordPayload, concurrencyPerTenant: 1 })
 export class ExclusiveJob extends RecordJob {}
 
-export const TEST_JOB_TYPES = [RecordJob, FailingJob, ExclusiveJob];
+const Row = z.object({ key: z.string() });
+
+/** Inserts one row under its key, idempotently (the crash test counts them). */
+@JobType({ name: 'test.insert-row', payload: Row, attempts: 5 })
+export class InsertRowJob implements JobHandler<z.infer<typeof Row>> {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async run({ key }: z.infer<typeof Row>, context: JobContext): Promise<void> {
+    await sleep(5, undefined, { signal: context.signal });
+    await this.dataSource.query('INSERT INTO crash_rows (key) VALUES ($1) ON CONFLICT (key) DO NOTHING', [key]);
+  }
+}
+
+export const TEST_JOB_TYPES = [RecordJob, FailingJob, ExclusiveJob, InsertRowJob];

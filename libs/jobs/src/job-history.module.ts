@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { JobRun } from './job-run.entity';
+import { JobRunQueries } from './job-run.queries';
+
+/**
+ * The run history alone, without the job runtime: for a process that only shows runs (the CLI
+ * in simulator mode has no identity platform, which the runtime's executor needs).
+ */
+@Module({ imports: [TypeOrmModule.forFeature([JobRun])], providers: [JobRunQueries], exports: [JobRunQueries] })
+export class JobHistoryModule {}

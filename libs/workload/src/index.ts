@@ -1,0 +1,2 @@
+export * from './tenant-token-check.job';
+export * from './workload.module';
