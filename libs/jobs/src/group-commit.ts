@@ -13,12 +13,14 @@ interface Pending<Item, Result> {
  */
 export class GroupCommit<Item, Result> {
   private pending: Pending<Item, Result>[] = [];
-  private draining = false;
+  private committing = 0;
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
     private readonly options: {
       readonly maxBatch?: number;
+      /** Commits in flight at once (1: strictly one after another). */
+      readonly concurrency?: number;
       /** Retry a failed commit (database restarting) this long before failing its callers. */
       readonly retryForMs?: number;
     } = {},
@@ -32,8 +34,8 @@ export class GroupCommit<Item, Result> {
   }
 
   private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
+    if (this.committing >= (this.options.concurrency ?? 1)) return;
+    this.committing += 1;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
@@ -45,7 +47,7 @@ export class GroupCommit<Item, Result> {
         }
       }
     } finally {
-      this.draining = false;
+      this.committing -= 1;
     }
   }
 

@@ -32,6 +32,7 @@ export class JobDispatcher implements OnModuleDestroy {
   private again = false;
   private stopped = true;
   private lastReclaim = 0;
+  private readonly handing = new Set<Promise<unknown>>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,9 +76,10 @@ export class JobDispatcher implements OnModuleDestroy {
   }
 
   /** Stops before the workers close: nothing new is handed to BullMQ while they drain. */
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await Promise.allSettled([...this.handing]);
   }
 
   private async loop(): Promise<void> {
@@ -120,27 +122,33 @@ export class JobDispatcher implements OnModuleDestroy {
     }
     const runs = await this.store.dispatch(this.limits!);
     if (runs.length === 0) return;
-    try {
-      await this.queue!.addBulk(
-        runs.map((run) => ({
-          name: run.type,
-          data: {
-            runId: run.id,
-            dispatchId: run.dispatchId,
-            attempt: run.attempt,
-            tenantId: run.tenantId,
-            type: run.type,
-            payload: run.payload,
-          } satisfies DispatchedJobData,
-          opts: { jobId: jobIdOf(run.id, run.dispatchId), removeOnComplete: true, removeOnFail: true },
-        })),
-      );
-    } catch (error) {
-      await this.store.undispatch(runs.map((run) => ({ runId: run.id, dispatchId: run.dispatchId }))).catch(() => {
-        // Still unreachable: their leases run out and they are reclaimed.
-      });
-      throw error;
-    }
+    // Handing the runs to BullMQ overlaps with the next round (BullMQ keeps the order of its
+    // calls); a round that cannot reach it puts its runs straight back in the queue.
+    const handed = this.queue!.addBulk(
+      runs.map((run) => ({
+        name: run.type,
+        data: {
+          runId: run.id,
+          dispatchId: run.dispatchId,
+          attempt: run.attempt,
+          tenantId: run.tenantId,
+          type: run.type,
+          payload: run.payload,
+        } satisfies DispatchedJobData,
+        opts: { jobId: jobIdOf(run.id, run.dispatchId), removeOnComplete: true, removeOnFail: true },
+      })),
+    );
+    this.handing.add(handed);
+    handed
+      .catch(async (error: unknown) => {
+        this.logger.warn({ err: error, runs: runs.length }, 'Could not hand runs to the queue backend; requeued');
+        await this.store.undispatch(runs.map((run) => ({ runId: run.id, dispatchId: run.dispatchId }))).catch(() => {
+          // Still unreachable: their leases run out and they are reclaimed.
+        });
+      })
+      .finally(() => this.handing.delete(handed));
+    // Never more than a few rounds ahead of the queue backend.
+    if (this.handing.size >= 4) await Promise.race(this.handing).catch(() => undefined);
   }
 }
 

@@ -76,6 +76,12 @@ const IN_FLIGHT = `('dispatched', 'running')`;
 const DISPATCH_LOCK = 74_627_002;
 export const APPLICATION_HOLD = 'application';
 
+// Start-time fair queueing: a tenant whose queue was empty starts level with the tenants waiting
+// (the lowest virtual time among them), so time spent idle earns it no credit.
+const LEVEL_WITH_WAITING = `CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREATEST(q.virtual_time, COALESCE(
+  (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
+  q.virtual_time)) END`;
+
 // TypeORM answers an UPDATE … RETURNING with [rows, count]; each is wrapped in a CTE and
 // selected, so every query here answers with its rows.
 
@@ -143,9 +149,7 @@ export class JobRunStore {
         await manager.query(
           `UPDATE tenant_job_queues q
            SET queued = q.queued + $2,
-               virtual_time = CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREATEST(q.virtual_time, COALESCE(
-                 (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
-                 q.virtual_time)) END
+               virtual_time = ${LEVEL_WITH_WAITING}
            WHERE q.tenant_id = $1`,
           [tenantId, inserted.length],
         );
@@ -542,9 +546,7 @@ export class JobRunStore {
            RETURNING tenant_id)
          UPDATE tenant_job_queues q
          SET queued = q.queued + 1,
-             virtual_time = CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREATEST(q.virtual_time, COALESCE(
-               (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
-               q.virtual_time)) END
+             virtual_time = ${LEVEL_WITH_WAITING}
          FROM requeued r WHERE q.tenant_id = r.tenant_id`,
         [id, run.status],
       );
