@@ -29,21 +29,4 @@ describe('GroupCommit', () => {
     const down = new GroupCommit<number, number>(() => Promise.reject(new Error('down')));
     await expect(Promise.all([down.submit(1), down.submit(2)])).rejects.toThrow('down');
   });
-
-  it('keeps at most `concurrency` commits in flight', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const group = new GroupCommit<number, number>(
-      async (items) => {
-        inFlight += 1;
-        most = Math.max(most, inFlight);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-        inFlight -= 1;
-        return items;
-      },
-      { concurrency: 2, maxBatch: 1 },
-    );
-    await Promise.all(Array.from({ length: 6 }, (_, item) => group.submit(item)));
-    expect(most).toBe(2);
-  });
 });

@@ -13,14 +13,12 @@ interface Pending<Item, Result> {
  */
 export class GroupCommit<Item, Result> {
   private pending: Pending<Item, Result>[] = [];
-  private committing = 0;
+  private draining = false;
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
     private readonly options: {
       readonly maxBatch?: number;
-      /** Commits in flight at once (1: strictly one after another). */
-      readonly concurrency?: number;
       /** Retry a failed commit (database restarting) this long before failing its callers. */
       readonly retryForMs?: number;
     } = {},
@@ -34,8 +32,8 @@ export class GroupCommit<Item, Result> {
   }
 
   private async drain(): Promise<void> {
-    if (this.committing >= (this.options.concurrency ?? 1)) return;
-    this.committing += 1;
+    if (this.draining) return;
+    this.draining = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.options.maxBatch ?? 500);
@@ -47,7 +45,7 @@ export class GroupCommit<Item, Result> {
         }
       }
     } finally {
-      this.committing -= 1;
+      this.draining = false;
     }
   }
 
