@@ -3,6 +3,7 @@ import { TokenCache1764000001000 } from './1764000001000-token-cache';
 import { TokenHealth1764000002000 } from './1764000002000-token-health';
 import { OnboardingLinks1764000003000 } from './1764000003000-onboarding-links';
 import { JobRuntime1764000004000 } from './1764000004000-job-runtime';
+import { JobSchedules1764000005000 } from './1764000005000-job-schedules';
 
 /**
  * Every migration, in order. Listed rather than globbed so the same list works from sources
@@ -15,4 +16,5 @@ export const ALL_MIGRATIONS = [
   TokenHealth1764000002000,
   OnboardingLinks1764000003000,
   JobRuntime1764000004000,
+  JobSchedules1764000005000,
 ];

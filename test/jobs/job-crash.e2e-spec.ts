@@ -15,13 +15,14 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
 
   beforeAll(async () => {
     bed = await startJobsTestbed({ queue, types: TEST_JOB_TYPES });
-    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY)');
+    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY, pid integer NOT NULL)');
   });
 
-  afterAll(async () => {
-    for (const worker of workers) await worker.stop('SIGKILL');
-    await bed?.close();
+  afterEach(async () => {
+    for (const worker of workers.splice(0)) await worker.stop('SIGKILL');
   });
+
+  afterAll(() => bed?.close());
 
   const startWorker = async (): Promise<RunningEntryPoint> => {
     const worker = startEntryPoint('test/jobs/probes/crash-worker.probe.ts', {
@@ -41,17 +42,28 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
 
   const count = async (sql: string): Promise<number> => (await bed.dataSource.query(sql))[0].n as number;
 
-  it('ends with exactly one row per job after a new worker finishes', async () => {
-    for (let tenant = 0; tenant < TENANTS; tenant += 1) {
+  const enqueue = async (prefix: string, jobs: number, tenants: number): Promise<void> => {
+    for (let tenant = 0; tenant < tenants; tenant += 1) {
       const tenantId = await bed.activeTenant();
       await bed.jobs.enqueueMany(
         tenantId,
-        Array.from({ length: JOBS / TENANTS }, (_, n) => ({
+        Array.from({ length: jobs / tenants }, (_, n) => ({
           type: 'test.insert-row',
-          payload: { key: `${tenant}-${n}` },
+          payload: { key: `${prefix}-${tenant}-${n}` },
         })),
       );
     }
+  };
+
+  const allSucceeded = async (timeoutMs: number): Promise<number> => {
+    const deadline = Date.now() + timeoutMs;
+    const pending = `SELECT count(*)::int AS n FROM job_runs WHERE status <> 'succeeded'`;
+    while ((await count(pending)) > 0 && Date.now() < deadline) await sleep(100);
+    return count(pending);
+  };
+
+  it('ends with exactly one row per job after a new worker finishes', async () => {
+    await enqueue('crash', JOBS, TENANTS);
 
     const first = await startWorker();
     while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < JOBS / 4) await sleep(20);
@@ -70,4 +82,31 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
     expect(await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`)).toBe(JOBS);
     expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(JOBS);
   }, 150_000);
+
+  it('shares the load between worker processes', async () => {
+    await bed.dataSource.query('TRUNCATE crash_rows');
+    await enqueue('shared', 400, 4);
+    await Promise.all([startWorker(), startWorker()]);
+    expect(await allSucceeded(60_000)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(400);
+    expect(await count('SELECT count(DISTINCT pid)::int AS n FROM crash_rows')).toBe(2);
+  }, 120_000);
+
+  it('stops gracefully on SIGTERM: what runs finishes and is recorded, the rest waits for the next worker', async () => {
+    await bed.dataSource.query('TRUNCATE crash_rows');
+    await enqueue('graceful', 300, 3);
+    const worker = await startWorker();
+    while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < 50) await sleep(10);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    // Every job whose row landed was recorded as succeeded before the process exited.
+    expect(
+      await count(`SELECT count(*)::int AS n FROM job_runs r JOIN crash_rows c ON c.key = r.payload->>'key'
+                   WHERE r.status <> 'succeeded'`),
+    ).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'running'`)).toBe(0);
+
+    await startWorker();
+    expect(await allSucceeded(60_000)).toBe(0);
+    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(300);
+  }, 120_000);
 });

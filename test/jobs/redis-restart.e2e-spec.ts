@@ -54,7 +54,7 @@ describe('Redis restarted in the middle of a run', () => {
       types: TEST_JOB_TYPES,
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, JOBS_LEASE_MS: '5000', WORKER_CONCURRENCY: '8' },
     });
-    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY)');
+    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY, pid integer NOT NULL)');
   });
 
   afterAll(async () => {

@@ -6,7 +6,7 @@ import { Tenant, TenantEvent } from '@tenantry/tenants';
 import { createTestDatabase, TestDatabase } from '@tenantry/testing';
 import { TenantTokenHealth, TokenCacheEntry, TokenLock } from '@tenantry/identity';
 import { OnboardingLink } from '@tenantry/onboarding';
-import { JobHold, JobRun, TenantJobQueue } from '@tenantry/jobs';
+import { JobHold, JobRun, JobSchedule, TenantJobQueue } from '@tenantry/jobs';
 
 const ENTITIES = [
   Tenant,
@@ -20,6 +20,7 @@ const ENTITIES = [
   JobRun,
   TenantJobQueue,
   JobHold,
+  JobSchedule,
 ];
 
 describe('migrations', () => {
@@ -51,6 +52,7 @@ describe('migrations', () => {
       'audit_events',
       'job_holds',
       'job_runs',
+      'job_schedules',
       'onboarding_links',
       'tenant_events',
       'tenant_job_queues',
@@ -74,6 +76,6 @@ describe('migrations', () => {
     } while (reverted.length > 0);
     expect(await tables()).toEqual([]);
     await migrate(dataSource, 'up');
-    expect(await tables()).toHaveLength(11);
+    expect(await tables()).toHaveLength(12);
   });
 });

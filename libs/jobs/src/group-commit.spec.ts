@@ -29,4 +29,16 @@ describe('GroupCommit', () => {
     const down = new GroupCommit<number, number>(() => Promise.reject(new Error('down')));
     await expect(Promise.all([down.submit(1), down.submit(2)])).rejects.toThrow('down');
   });
+
+  it('flushes: resolves once every submitted item is committed', async () => {
+    const committed: number[] = [];
+    const group = new GroupCommit<number, undefined>(async (items) => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      committed.push(...items);
+      return items.map(() => undefined);
+    });
+    for (const item of [1, 2, 3]) void group.submit(item);
+    await group.flush();
+    expect(committed).toEqual([1, 2, 3]);
+  });
 });

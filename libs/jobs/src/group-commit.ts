@@ -14,6 +14,7 @@ interface Pending<Item, Result> {
 export class GroupCommit<Item, Result> {
   private pending: Pending<Item, Result>[] = [];
   private draining = false;
+  private drained: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly commit: (items: Item[]) => Promise<Result[]>,
@@ -27,12 +28,16 @@ export class GroupCommit<Item, Result> {
   submit(item: Item): Promise<Result> {
     return new Promise<Result>((resolve, reject) => {
       this.pending.push({ item, resolve, reject });
-      void this.drain();
+      if (!this.draining) this.drained = this.drain();
     });
   }
 
+  /** Resolves once everything submitted so far is committed (or has failed). */
+  async flush(): Promise<void> {
+    while (this.draining || this.pending.length > 0) await this.drained;
+  }
+
   private async drain(): Promise<void> {
-    if (this.draining) return;
     this.draining = true;
     try {
       while (this.pending.length > 0) {

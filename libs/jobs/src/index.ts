@@ -13,3 +13,7 @@ export * from './jobs.errors';
 export * from './jobs.module';
 export * from './jobs.service';
 export * from './tenant-job-queue.entity';
+export * from './job-schedule.entity';
+export * from './job-schedules.service';
+export * from './schedule-firer';
+export * from './schedule-timing';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
 import { type AppConfig, APP_CONFIG } from '@tenantry/config';
 import { DomainError } from '@tenantry/errors';
@@ -38,7 +38,7 @@ const START_RECORD_DELAY_MS = 500;
  * scope wait (the tenant, or every tenant); other errors follow the type's retry policy.
  */
 @Injectable()
-export class JobExecutor implements OnApplicationShutdown {
+export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
   private readonly running = new Map<string, RunningJob>();
   private readonly recorder: GroupCommit<RunEvent, undefined>;
@@ -83,6 +83,11 @@ export class JobExecutor implements OnApplicationShutdown {
     this.logger.log(
       `Serving queue ${QueueName.Jobs} on the ${this.queues.kind} backend: ${this.types.names().join(', ') || 'no job types'}`,
     );
+  }
+
+  /** The workers have closed (their jobs ended or the deadline passed): record what they did. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.recorder.flush();
   }
 
   onApplicationShutdown(): void {

@@ -2,9 +2,11 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { TenantLifecycleEvents } from '@tenantry/tenants';
 import { DispatchSignal } from './dispatch-signal';
 import { JobRunStore } from './job-run.store';
+import { JobSchedules } from './job-schedules.service';
 
 /**
- * The registry's lifecycle, as the job runtime must follow it. Paused and needs-attention
+ * The registry's lifecycle, as the job runtime must follow it: an active tenant gets its default
+ * schedules; an offboarded one loses its schedules and queued runs. Paused and needs-attention
  * tenants need nothing here: dispatch only picks active tenants, so their runs wait, queued.
  */
 @Injectable()
@@ -15,12 +17,17 @@ export class JobLifecycleListener implements OnModuleInit {
     private readonly events: TenantLifecycleEvents,
     private readonly store: JobRunStore,
     private readonly signal: DispatchSignal,
+    private readonly schedules: JobSchedules,
   ) {}
 
   onModuleInit(): void {
     this.events.subscribe(async ({ tenantId, to }) => {
-      if (to === 'active') this.signal.wake();
+      if (to === 'active') {
+        this.signal.wake();
+        await this.schedules.ensureDefaults(tenantId);
+      }
       if (to === 'offboarded') {
+        await this.schedules.removeAllFor(tenantId);
         const cancelled = await this.store.cancelQueued(tenantId, 'tenant_offboarded');
         if (cancelled > 0)
           this.logger.log({ tenantId, cancelled }, 'Cancelled the queued jobs of an offboarded tenant');

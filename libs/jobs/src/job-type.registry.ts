@@ -3,6 +3,7 @@ import { DiscoveryService } from '@nestjs/core';
 import { z } from 'zod';
 import { JOB_TYPE_DEFAULTS, JobHandler, JobTypeMarker, JobTypeOptions, ResolvedJobTypeOptions } from './job-type';
 import { InvalidJobPayloadError, UnknownJobTypeError } from './jobs.errors';
+import { scheduleProblem } from './schedule-timing';
 
 export interface RegisteredJobType {
   readonly options: ResolvedJobTypeOptions;
@@ -33,6 +34,8 @@ export class JobTypeRegistry implements OnModuleInit {
         problems.push(`${where}: job type "${options.name}" is declared twice`);
       } else if (typeof handler?.run !== 'function') {
         problems.push(`${where}: job type "${options.name}" has no run() handler`);
+      } else if (options.defaultSchedule && scheduleProblem(options.defaultSchedule)) {
+        problems.push(`${where}: default schedule of "${options.name}": ${scheduleProblem(options.defaultSchedule)}`);
       } else {
         this.types.set(options.name, { options: resolve(options), handler: handler as JobHandler<unknown> });
       }
@@ -79,6 +82,7 @@ function resolve(options: JobTypeOptions): ResolvedJobTypeOptions {
     backoff: { ...JOB_TYPE_DEFAULTS.backoff, ...options.backoff },
     timeoutMs: options.timeoutMs ?? JOB_TYPE_DEFAULTS.timeoutMs,
     concurrencyPerTenant: options.concurrencyPerTenant,
+    defaultSchedule: options.defaultSchedule,
   };
 }
 

@@ -17,10 +17,23 @@ export interface JobTypeOptions<Schema extends z.ZodType = z.ZodType> {
   readonly timeoutMs?: number;
   /** Runs of this type in flight per tenant, whatever the tenant's own limit (default: no cap). */
   readonly concurrencyPerTenant?: number;
+  /** Created for every tenant when it becomes active (operators may change or disable it). */
+  readonly defaultSchedule?: DefaultSchedule;
 }
 
-export type ResolvedJobTypeOptions = Required<Omit<JobTypeOptions, 'concurrencyPerTenant'>> &
-  Pick<JobTypeOptions, 'concurrencyPerTenant'>;
+/** A recurring run: a cron expression read in `timezone` (default UTC), or a fixed interval. */
+export type ScheduleTiming =
+  | { readonly cron: string; readonly timezone?: string; readonly everyMs?: undefined }
+  | { readonly everyMs: number; readonly cron?: undefined; readonly timezone?: undefined };
+
+export type DefaultSchedule = ScheduleTiming & {
+  readonly payload?: unknown;
+  /** Also enqueue one run as soon as the tenant becomes active. */
+  readonly onActivation?: boolean;
+};
+
+export type ResolvedJobTypeOptions = Required<Omit<JobTypeOptions, 'concurrencyPerTenant' | 'defaultSchedule'>> &
+  Pick<JobTypeOptions, 'concurrencyPerTenant' | 'defaultSchedule'>;
 
 /** What a handler gets besides its payload: who it runs for, and the platform's services. */
 export interface JobContext {

@@ -108,3 +108,21 @@ export class JobRunNotRetryableError extends DomainError {
     super(`Job run ${runId} is ${status}: only a failed or cancelled run can be retried.`, { runId, status });
   }
 }
+
+export class InvalidScheduleError extends DomainError {
+  readonly code = 'invalid_schedule';
+  readonly kind = 'invalid';
+
+  constructor(problem: string) {
+    super(`The schedule cannot be used: ${problem}.`, { problem });
+  }
+}
+
+export class JobScheduleNotFoundError extends DomainError {
+  readonly code = 'job_schedule_not_found';
+  readonly kind = 'not_found';
+
+  constructor(scheduleId: string) {
+    super(`There is no schedule ${scheduleId}.`, { scheduleId });
+  }
+}

@@ -11,15 +11,19 @@ import { JobHold } from './job-hold.entity';
 import { JobLifecycleListener } from './job-lifecycle.listener';
 import { JobRun } from './job-run.entity';
 import { JobRunStore } from './job-run.store';
+import { JobSchedule } from './job-schedule.entity';
+import { JobSchedules } from './job-schedules.service';
 import { JobTypeRegistry } from './job-type.registry';
 import { Jobs } from './jobs.service';
+import { ScheduleFirer } from './schedule-firer';
 import { TenantJobQueue } from './tenant-job-queue.entity';
 
-const EXPORTED = [Jobs, JobTypeRegistry, JobRunStore, JobExecutor];
+const EXPORTED = [Jobs, JobTypeRegistry, JobRunStore, JobExecutor, JobSchedules, ScheduleFirer];
 
 /**
  * The job runtime with this deployment's job types. Every process may enqueue; a process serves
- * the jobs queue only once `JobExecutor.start()` is called (apps/worker does, per WORKER_QUEUES).
+ * the jobs queue once `JobExecutor.start()` is called, and fires schedules once
+ * `ScheduleFirer.start()` is (apps/worker does both, per WORKER_QUEUES).
  * Needs `RuntimeModule`.
  */
 @Module({})
@@ -31,7 +35,7 @@ export class JobsModule {
         DiscoveryModule,
         TenantsModule,
         IdentityModule,
-        TypeOrmModule.forFeature([JobRun, TenantJobQueue, JobHold]),
+        TypeOrmModule.forFeature([JobRun, TenantJobQueue, JobHold, JobSchedule]),
         JobHistoryModule,
       ],
       providers: [...options.types, ...EXPORTED, DispatchSignal, JobDispatcher, JobLifecycleListener],

@@ -9,6 +9,8 @@ export enum QueueName {
   Onboarding = 'onboarding',
   /** Tenants' jobs, dispatched fairly from `job_runs` (libs/jobs). */
   Jobs = 'jobs',
+  /** Fires tenants' recurring jobs (BullMQ job schedulers kept in step with `job_schedules`). */
+  Schedules = 'schedules',
 }
 
 export const SYSTEM_PING_JOB = 'ping';

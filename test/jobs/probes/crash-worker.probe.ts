@@ -1,13 +1,14 @@
 // A worker process for job-crash.e2e-spec.ts: serves the jobs queue with one job type whose
 // handler inserts one row per job under its key (idempotent, as every job must be), slowly
-// enough that a SIGKILL lands mid-run. Configured by the environment like apps/worker.
+// enough that a SIGKILL lands mid-run; stops on SIGTERM as apps/worker does. Configured by the
+// environment like apps/worker.
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@tenantry/config';
 import { identityPlatformOfSimulator, startEntraSim } from '@tenantry/entra-sim';
 import { JobExecutor, JobsModule } from '@tenantry/jobs';
-import { RuntimeModule } from '@tenantry/runtime';
+import { closeOnSignals, RuntimeModule } from '@tenantry/runtime';
 import { InsertRowJob } from '../support/test-job-types';
 
 async function main(): Promise<void> {
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   const app = await NestFactory.createApplicationContext(CrashWorkerModule, { logger: ['error'] });
   await app.init();
   app.get(JobExecutor).start();
+  closeOnSignals(app, config.shutdownTimeoutMs);
   process.stdout.write('worker ready\n');
 }
 

@@ -61,14 +61,17 @@ export class ExclusiveJob extends RecordJob {}
 
 const Row = z.object({ key: z.string() });
 
-/** Inserts one row under its key, idempotently (the crash test counts them). */
+/** Inserts one row under its key, idempotently, noting which process did (the crash tests count them). */
 @JobType({ name: 'test.insert-row', payload: Row, attempts: 5 })
 export class InsertRowJob implements JobHandler<z.infer<typeof Row>> {
   constructor(private readonly dataSource: DataSource) {}
 
   async run({ key }: z.infer<typeof Row>, context: JobContext): Promise<void> {
     await sleep(5, undefined, { signal: context.signal });
-    await this.dataSource.query('INSERT INTO crash_rows (key) VALUES ($1) ON CONFLICT (key) DO NOTHING', [key]);
+    await this.dataSource.query('INSERT INTO crash_rows (key, pid) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
+      key,
+      process.pid,
+    ]);
   }
 }
 
