@@ -65,12 +65,14 @@ export class AdminConsentPage {
     const existing = tenant.consents.get(app.clientId);
     // A re-consent must not break a consent that already works while the new one propagates.
     const propagated = existing !== undefined && existing.effectiveAt <= Date.now();
-    this.directory.grantConsent(tenant.tenantId, app.clientId, undefined, propagated ? { propagationDelayMs: 0 } : {});
+    // The tenant's consent policy may keep some roles out of the grant: partial consent.
+    const roles = this.directory.rolesGrantedByAdmin(tenant.tenantId, app.clientId);
+    this.directory.grantConsent(tenant.tenantId, app.clientId, roles, propagated ? { propagationDelayMs: 0 } : {});
     const resource = request.scope.slice(0, -'/.default'.length).replace(/\/$/, '');
     return redirect(request, {
       admin_consent: 'True',
       tenant: tenant.tenantId,
-      scope: app.requiredRoles.map((role) => `${resource}/${role}`).join(' '),
+      scope: roles.map((role) => `${resource}/${role}`).join(' '),
     });
   }
 

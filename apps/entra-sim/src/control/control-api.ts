@@ -150,6 +150,15 @@ export class ControlApi {
           grantedAt: new Date(consent.grantedAt).toISOString(),
         });
       }
+      case 'PUT tenants/:/consent-policy': {
+        const policy = object<{ grantableRoles?: unknown }>(body);
+        const roles = policy.grantableRoles;
+        if (roles !== null && !(Array.isArray(roles) && roles.every((role) => typeof role === 'string'))) {
+          throw new ControlError(400, 'grantableRoles must be an array of role names, or null');
+        }
+        directory.setGrantableRoles(s[1], roles as string[] | null);
+        return json(200, { ok: true });
+      }
       case 'DELETE tenants/:/consents/:':
         directory.revokeConsent(s[1], s[3]);
         return json(200, { ok: true });

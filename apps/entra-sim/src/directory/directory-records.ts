@@ -55,6 +55,11 @@ export interface TenantRecord {
   changeSeq: number;
   /** Bumped to make every delta token issued before it unknown (410). */
   deltaEpoch: number;
+  /**
+   * The tenant's app consent policy: the app roles its admins may grant. An admin consent grants
+   * the app's required roles within it (partial consent); null allows all.
+   */
+  grantableRoles: string[] | null;
 }
 
 export interface SecretRecord {

@@ -1,4 +1,4 @@
-import { buildDemoSeed, DEMO_CLIENT_ID } from './demo-seed';
+import { buildDemoSeed, DEMO_CLIENT_ID, DEMO_REQUIRED_ROLES } from './demo-seed';
 import { SimDirectory } from './sim-directory';
 import { SimDirectoryError } from './sim-directory.error';
 
@@ -34,6 +34,15 @@ describe('SimDirectory', () => {
     expect(consent.effectiveAt - consent.grantedAt).toBe(5000);
     expect(consent.roles).toEqual(['User.Read.All']);
     expect(directory.revision).toBeGreaterThan(revision);
+  });
+
+  it("grants on admin consent only the app's roles the tenant's consent policy allows", () => {
+    const [, , northwind] = directory.listTenants();
+    expect(directory.rolesGrantedByAdmin(northwind.tenantId, DEMO_CLIENT_ID)).toEqual(DEMO_REQUIRED_ROLES);
+    directory.setGrantableRoles(northwind.tenantId, ['User.Read.All', 'Mail.Send']);
+    expect(directory.rolesGrantedByAdmin(northwind.tenantId, DEMO_CLIENT_ID)).toEqual(['User.Read.All']);
+    directory.setGrantableRoles(northwind.tenantId, null);
+    expect(directory.rolesGrantedByAdmin(northwind.tenantId, DEMO_CLIENT_ID)).toEqual(DEMO_REQUIRED_ROLES);
   });
 
   it('records a change sequence per write and a tombstone per delete', () => {

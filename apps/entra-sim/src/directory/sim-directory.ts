@@ -225,6 +225,7 @@ export class SimDirectory {
       tombstones: new Map(),
       changeSeq: 0,
       deltaEpoch: 0,
+      grantableRoles: null,
     };
     tenant.displayName = seed.displayName ?? tenant.displayName;
     tenant.domain = seed.domain;
@@ -283,6 +284,20 @@ export class SimDirectory {
     tenant.consents.set(app.clientId, consent);
     this.revision++;
     return consent;
+  }
+
+  /** Sets the tenant's app consent policy: which app roles its admins may grant (null: all). */
+  setGrantableRoles(tenantId: string, roles: string[] | null): void {
+    this.requireTenant(tenantId).grantableRoles = roles === null ? null : [...new Set(roles)].sort();
+    this.revision++;
+  }
+
+  /** What an admin of this tenant grants when consenting to the app: its roles, within policy. */
+  rolesGrantedByAdmin(tenantId: string, clientId: string): string[] {
+    const tenant = this.requireTenant(tenantId);
+    const app = this.requireApp(clientId);
+    const allowed = tenant.grantableRoles;
+    return allowed === null ? [...app.requiredRoles] : app.requiredRoles.filter((role) => allowed.includes(role));
   }
 
   /** Removes the service principal (and so every granted role) from the tenant. */
