@@ -22,6 +22,7 @@ import { HTTP_REQUEST_DURATION, HttpMetricsMiddleware } from './metrics/http-met
 import { MetricsController } from './metrics/metrics.controller';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RequestValidationError } from './problems/request-validation.error';
+import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
 /** The HTTP surface: operator API, health, metrics. Expects `RuntimeModule` beside it. */
@@ -40,6 +41,7 @@ import { TenantsController } from './tenants/tenants.controller';
   controllers: [
     TenantsController,
     TenantJobsController,
+    TenantSchedulesController,
     JobsController,
     JobTypesController,
     ApiKeysController,

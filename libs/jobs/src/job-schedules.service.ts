@@ -7,7 +7,7 @@ import { assertTenantId, TenantRegistry } from '@tenantry/tenants';
 import { JobSchedule } from './job-schedule.entity';
 import type { ScheduleTiming } from './job-type';
 import { JobTypeRegistry } from './job-type.registry';
-import { InvalidScheduleError, JobScheduleNotFoundError } from './jobs.errors';
+import { InvalidScheduleError, JobScheduleNotFoundError, TenantNotAcceptingJobsError } from './jobs.errors';
 import { Jobs } from './jobs.service';
 import { scheduleProblem } from './schedule-timing';
 
@@ -66,6 +66,7 @@ export class JobSchedules {
 
   async create(tenantId: string, input: ScheduleInput, actor: string): Promise<JobSchedule> {
     const tenant = await this.tenants.get(tenantId);
+    if (tenant.status === 'offboarded') throw new TenantNotAcceptingJobsError(tenant.tenantId, tenant.status);
     const timing = this.checkTiming(input);
     const payload = this.types.parsePayload(input.type, input.payload);
     const saved = await this.schedules.save(
@@ -92,7 +93,8 @@ export class JobSchedules {
       schedule.cron = timing.cron ?? null;
       schedule.everyMs = timing.everyMs ?? null;
       schedule.timezone = timing.cron !== undefined ? (timing.timezone ?? 'UTC') : 'UTC';
-    } else if (patch.timezone !== undefined && schedule.cron !== null) {
+    } else if (patch.timezone !== undefined) {
+      if (schedule.cron === null) throw new InvalidScheduleError('a time zone applies to cron schedules only');
       const timing = this.checkTiming({ cron: schedule.cron, timezone: patch.timezone });
       schedule.timezone = timing.timezone ?? 'UTC';
     }

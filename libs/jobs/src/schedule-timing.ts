@@ -2,7 +2,8 @@ import { CronExpressionParser } from 'cron-parser';
 import type { ScheduleTiming } from './job-type';
 
 const MIN_EVERY_MS = 60_000;
-const MAX_EVERY_MS = 366 * 24 * 3600 * 1000;
+// Longer intervals read better as cron (and fit the integer column): monthly is '0 3 1 * *'.
+const MAX_EVERY_MS = 24 * 24 * 3600 * 1000;
 
 /** Why a schedule's timing cannot be used, or undefined when it can. */
 export function scheduleProblem(timing: ScheduleTiming): string | undefined {
@@ -10,7 +11,7 @@ export function scheduleProblem(timing: ScheduleTiming): string | undefined {
   if (timing.everyMs !== undefined) {
     return Number.isInteger(timing.everyMs) && timing.everyMs >= MIN_EVERY_MS && timing.everyMs <= MAX_EVERY_MS
       ? undefined
-      : `everyMs must be a whole number of milliseconds from ${MIN_EVERY_MS} (a minute) to a year`;
+      : `everyMs must be a whole number of milliseconds from ${MIN_EVERY_MS} (a minute) to ${MAX_EVERY_MS} (24 days; use cron for longer)`;
   }
   const timezone = timing.timezone ?? 'UTC';
   try {
