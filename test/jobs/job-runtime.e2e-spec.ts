@@ -1,5 +1,6 @@
 import {
   IdempotencyKeyReusedError,
+  JobDispatcher,
   InvalidJobPayloadError,
   TooManyQueuedJobsError,
   UnknownJobTypeError,
@@ -185,6 +186,27 @@ describe.each(['redis', 'postgres'] as const)('the job runtime on the %s backend
     const run = await bed.jobs.enqueue(tenant, { type: 'test.fail' });
     await bed.drained();
     expect(await bed.run(run.id)).toMatchObject({ status: 'failed', attempts: 3, error_code: 'job_error' });
+  });
+
+  it('prunes finished runs past the retention period, never unfinished ones', async () => {
+    const tenant = await bed.activeTenant();
+    const held = await bed.activeTenant();
+    await bed.registry.pause(held, 'test');
+    bed.startWorker();
+    const [done, recent] = await bed.jobs.enqueueMany(tenant, [record('old-done'), record('recent-done')]);
+    const [waiting] = await bed.jobs.enqueueMany(held, [record('old-waiting')]);
+    await bed.drained();
+    const longAgo = new Date(Date.now() - (bed.config.jobs.runRetentionDays + 1) * 24 * 3600 * 1000);
+    await bed.dataSource.query('UPDATE job_runs SET enqueued_at = $1 WHERE id = ANY($2::bigint[])', [
+      longAgo,
+      [done.id, waiting.id],
+    ]);
+
+    await bed.app.get(JobDispatcher).pruneHistory();
+
+    expect(await bed.run(done.id)).toBeUndefined();
+    expect(await bed.run(recent.id)).toMatchObject({ status: 'succeeded' });
+    expect(await bed.run(waiting.id)).toMatchObject({ status: 'queued' });
   });
 
   it('keeps the queued count of every tenant exact', async () => {

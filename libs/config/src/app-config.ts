@@ -58,6 +58,8 @@ export interface JobsConfig {
   readonly pollIntervalMs: number;
   /** How long every job waits after the identity platform rejects the app's own credential. */
   readonly credentialHoldMs: number;
+  /** Finished runs (succeeded, failed, cancelled) are deleted from the history after this many days. */
+  readonly runRetentionDays: number;
 }
 
 export type AzureCredential =

@@ -78,6 +78,7 @@ export const environmentSchema = z
     JOBS_LEASE_MS: integer(5_000, 3_600_000, 60_000),
     JOBS_POLL_INTERVAL_MS: integer(10, 60_000, 250),
     JOBS_CREDENTIAL_HOLD_MS: integer(1_000, 3_600_000, 60_000),
+    JOBS_RUN_RETENTION_DAYS: integer(1, 3650, 30),
     AZURE_CLIENT_ID: z.preprocess(
       (value) => (value === '' ? undefined : value),
       z.string().regex(GUID, 'expected the application (client) id, a GUID').optional(),

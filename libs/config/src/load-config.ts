@@ -56,6 +56,7 @@ function toAppConfig(env: Environment): AppConfig {
       leaseMs: env.JOBS_LEASE_MS,
       pollIntervalMs: env.JOBS_POLL_INTERVAL_MS,
       credentialHoldMs: env.JOBS_CREDENTIAL_HOLD_MS,
+      runRetentionDays: env.JOBS_RUN_RETENTION_DAYS,
     },
     azure:
       env.AZURE_CLIENT_ID === undefined

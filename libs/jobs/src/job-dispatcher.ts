@@ -32,6 +32,7 @@ export class JobDispatcher implements OnModuleDestroy {
   private again = false;
   private stopped = true;
   private lastReclaim = 0;
+  private lastPrune = 0;
   private readonly handing = new Set<Promise<unknown>>();
 
   constructor(
@@ -98,6 +99,18 @@ export class JobDispatcher implements OnModuleDestroy {
     }
   }
 
+  /** Keeps the run history to `JOBS_RUN_RETENTION_DAYS`, a bounded batch at a time. */
+  async pruneHistory(): Promise<number> {
+    const cutoff = new Date(Date.now() - this.config.jobs.runRetentionDays * 24 * 3600 * 1000);
+    let pruned = 0;
+    for (let batch = PRUNE_BATCH; batch === PRUNE_BATCH && pruned < PRUNE_MAX_PER_ROUND;) {
+      batch = await this.store.pruneFinished(cutoff, PRUNE_BATCH);
+      pruned += batch;
+    }
+    if (pruned > 0) this.logger.log({ pruned, cutoff: cutoff.toISOString() }, 'Pruned finished runs from the history');
+    return pruned;
+  }
+
   /**
    * Runs whose lease ran out are requeued only when BullMQ no longer has their job (Redis lost it,
    * or it failed out after its worker died); a job still waiting behind long ones keeps its
@@ -119,6 +132,10 @@ export class JobDispatcher implements OnModuleDestroy {
     if (now - this.lastReclaim > this.config.jobs.leaseMs / 4) {
       this.lastReclaim = now;
       await this.reclaimLost();
+    }
+    if (now - this.lastPrune > PRUNE_EVERY_MS) {
+      this.lastPrune = now;
+      await this.pruneHistory();
     }
     const runs = await this.store.dispatch(this.limits!);
     if (runs.length === 0) return;
@@ -151,6 +168,11 @@ export class JobDispatcher implements OnModuleDestroy {
     if (this.handing.size >= 4) await Promise.race(this.handing).catch(() => undefined);
   }
 }
+
+const PRUNE_EVERY_MS = 3600_000;
+const PRUNE_BATCH = 5000;
+// A long backlog of history is worked off over several hours rather than in one long pause.
+const PRUNE_MAX_PER_ROUND = 50_000;
 
 // BullMQ states in which a job will still be delivered.
 const QUEUED_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);

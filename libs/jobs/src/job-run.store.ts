@@ -461,6 +461,23 @@ export class JobRunStore {
     );
   }
 
+  /**
+   * Deletes up to `limit` finished runs enqueued before `cutoff` (the history index finds them);
+   * returns how many. Unfinished runs are kept however old they are.
+   */
+  async pruneFinished(cutoff: Date, limit: number): Promise<number> {
+    const rows = await this.dataSource.query<{ n: number }[]>(
+      `WITH old AS (
+         SELECT id FROM job_runs
+         WHERE enqueued_at < $1 AND status IN ('succeeded', 'failed', 'cancelled')
+         ORDER BY enqueued_at LIMIT $2),
+       pruned AS (DELETE FROM job_runs r USING old WHERE r.id = old.id RETURNING 1)
+       SELECT count(*)::int AS n FROM pruned`,
+      [cutoff, limit],
+    );
+    return rows[0]?.n ?? 0;
+  }
+
   /** Only this tenant's jobs wait until `until`; a later throttle never shortens an earlier one. */
   async throttleTenant(tenantId: string, until: Date, reason: string): Promise<void> {
     await this.dataSource.query(
