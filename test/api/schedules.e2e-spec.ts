@@ -177,7 +177,7 @@ describe('operator API: schedules', () => {
     ]);
   });
 
-  it('moves a cron schedule to another time zone, and reads a new cron without one in UTC', async () => {
+  it('moves a cron schedule to another time zone, and keeps the zone for a new cron without one', async () => {
     const tenantId = await pendingTenant();
     const { body: schedule } = await create(tenantId, { type: 'tenant.token-check', cron: '30 6 * * 1-5' });
     expect(schedule).toMatchObject({ cron: '30 6 * * 1-5', timezone: 'UTC', payload: { forceRefresh: false } });
@@ -189,7 +189,8 @@ describe('operator API: schedules', () => {
     expect(await schedulerOf(schedule.id)).toMatchObject({ pattern: '30 6 * * 1-5', tz: 'America/New_York' });
 
     const recron = await send<Schedule>('PATCH', `${schedulesOf(tenantId)}/${schedule.id}`, { cron: '0 7 * * *' });
-    expect(recron).toMatchObject({ status: 200, body: { cron: '0 7 * * *', timezone: 'UTC' } });
+    expect(recron).toMatchObject({ status: 200, body: { cron: '0 7 * * *', timezone: 'America/New_York' } });
+    expect(await schedulerOf(schedule.id)).toMatchObject({ pattern: '0 7 * * *', tz: 'America/New_York' });
   });
 
   it('creates a disabled schedule without a BullMQ scheduler, and enables it later', async () => {

@@ -121,7 +121,11 @@ export class JobDispatcher implements OnModuleDestroy {
     if (expired.length === 0) return;
     const states = await Promise.all(expired.map((run) => this.queue!.getJobState(jobIdOf(run.runId, run.dispatchId))));
     const held = expired.filter((_, index) => QUEUED_STATES.has(states[index]));
-    const lost = expired.filter((_, index) => !QUEUED_STATES.has(states[index]));
+    const lost = expired.flatMap((run, index) =>
+      QUEUED_STATES.has(states[index])
+        ? []
+        : [{ ...run, spent: states[index] === 'failed' || states[index] === 'completed' }],
+    );
     await this.store.renewLeases(held, this.config.jobs.leaseMs);
     const reclaimed = await this.store.reclaim(lost);
     if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');

@@ -17,7 +17,13 @@ import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
 import { APPLICATION_HOLD, DispatchRef, JobRunStore, RunEvent, RunOutcome } from './job-run.store';
 import type { JobContext, JobLogger, ResolvedJobTypeOptions } from './job-type';
 import { JobTypeRegistry } from './job-type.registry';
-import { InvalidJobPayloadError, JobTimeoutError, TenantThrottledError, UnknownJobTypeError } from './jobs.errors';
+import {
+  InvalidJobPayloadError,
+  JobTimeoutError,
+  TenantThrottledError,
+  UnknownJobTypeError,
+  WorkerShutdownError,
+} from './jobs.errors';
 
 interface RunningJob extends DispatchRef {
   readonly controller: AbortController;
@@ -29,6 +35,7 @@ interface RunningJob extends DispatchRef {
 const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
 const START_RECORD_DELAY_MS = 500;
+const TENANT_ACCESS_RETRY_MS = 60_000;
 
 /**
  * Runs dispatched jobs: calls the type's handler with its context and records what happened.
@@ -93,7 +100,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   onApplicationShutdown(): void {
     clearInterval(this.heartbeat);
     // Whatever still runs past the shutdown deadline is told to stop; its run is reclaimed.
-    for (const job of this.running.values()) job.controller.abort(new Error('The worker is shutting down.'));
+    for (const job of this.running.values()) job.controller.abort(new WorkerShutdownError());
   }
 
   private async process(data: DispatchedJobData, shutdown?: AbortSignal): Promise<void> {
@@ -109,7 +116,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     const controller = new AbortController();
     const job: RunningJob = { runId, dispatchId, controller, progress: null };
     this.running.set(runId, job);
-    const abortOnShutdown = () => controller.abort(new Error('The worker is shutting down.'));
+    const abortOnShutdown = () => controller.abort(new WorkerShutdownError());
     shutdown?.addEventListener('abort', abortOnShutdown, { once: true });
     let outcome: RunOutcome;
     try {
@@ -183,17 +190,27 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   private async outcomeOf(error: unknown, data: DispatchedJobData, attempt: number): Promise<RunOutcome> {
     const errorCode = error instanceof DomainError ? error.code : 'job_error';
     const errorMessage = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_MESSAGE);
+    if (error instanceof WorkerShutdownError) {
+      // Stopped by a deploy, not by its own doing: the next worker runs it with the attempt back.
+      return { kind: 'requeue', errorCode: error.code, errorMessage };
+    }
     if (error instanceof TenantThrottledError || error instanceof IdentityThrottledError) {
-      await this.store.throttleTenant(data.tenantId, new Date(Date.now() + error.retryAfterMs), errorCode);
-      return { kind: 'requeue', errorCode, errorMessage };
+      await this.wait('tenant', () =>
+        this.store.throttleTenant(data.tenantId, new Date(Date.now() + error.retryAfterMs), errorCode),
+      );
+      return { kind: 'requeue', errorCode, errorMessage, delayMs: error.retryAfterMs };
     }
     if (error instanceof TenantAccessError) {
       // The token service has flagged the tenant (needs attention): its jobs wait for re-consent.
-      return { kind: 'requeue', errorCode: error.code, errorMessage };
+      // The delay keeps a tenant the flag missed from being asked again at once, attempt-free.
+      return { kind: 'requeue', errorCode: error.code, errorMessage, delayMs: TENANT_ACCESS_RETRY_MS };
     }
     if (error instanceof ApplicationCredentialError) {
-      await this.store.hold(APPLICATION_HOLD, new Date(Date.now() + this.config.jobs.credentialHoldMs), error.code);
-      return { kind: 'requeue', errorCode: error.code, errorMessage };
+      const holdMs = this.config.jobs.credentialHoldMs;
+      await this.wait('application', () =>
+        this.store.hold(APPLICATION_HOLD, new Date(Date.now() + holdMs), error.code),
+      );
+      return { kind: 'requeue', errorCode: error.code, errorMessage, delayMs: holdMs };
     }
     if (
       error instanceof InvalidJobPayloadError ||
@@ -214,6 +231,15 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     }
     if (attempt >= options.attempts) return { kind: 'failed', errorCode, errorMessage };
     return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, attempt) };
+  }
+
+  /** Records a wait (throttle, hold); if that fails, the run's own delay still keeps it back. */
+  private async wait(scope: string, record: () => Promise<void>): Promise<void> {
+    try {
+      await record();
+    } catch (error) {
+      this.logger.warn({ err: error, scope }, 'Could not record a wait; the run is delayed on its own');
+    }
   }
 
   private async beat(): Promise<void> {

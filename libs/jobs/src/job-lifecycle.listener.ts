@@ -27,10 +27,11 @@ export class JobLifecycleListener implements OnModuleInit {
         await this.schedules.ensureDefaults(tenantId);
       }
       if (to === 'offboarded') {
-        await this.schedules.removeAllFor(tenantId);
+        // The runs first: they live in PostgreSQL alone, whereas the schedules need BullMQ too.
         const cancelled = await this.store.cancelQueued(tenantId, 'tenant_offboarded');
         if (cancelled > 0)
           this.logger.log({ tenantId, cancelled }, 'Cancelled the queued jobs of an offboarded tenant');
+        await this.schedules.removeAllFor(tenantId);
       }
     });
   }

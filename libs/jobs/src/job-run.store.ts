@@ -190,12 +190,8 @@ export class JobRunStore {
       const capacity = limits.globalConcurrency - inFlight.reduce((sum, row) => sum + row.n, 0);
       if (capacity <= 0) return [];
 
-      const tenantInFlight = new Map<string, number>();
       const typeInFlight = new Map<string, number>();
-      for (const row of inFlight) {
-        tenantInFlight.set(row.tenant_id, (tenantInFlight.get(row.tenant_id) ?? 0) + row.n);
-        typeInFlight.set(`${row.tenant_id}|${row.type}`, row.n);
-      }
+      for (const row of inFlight) typeInFlight.set(`${row.tenant_id}|${row.type}`, row.n);
       const rows = await manager.query<
         { tenant_id: string; queued: number; virtual_time: number; tier: string; limit: number; in_flight: number }[]
       >(
@@ -240,6 +236,8 @@ export class JobRunStore {
              WHERE tenant_id = s.tenant_id AND status = 'queued' AND available_at <= now()
                AND id <> ALL($3::bigint[])
              ORDER BY id LIMIT s.n * $4
+             -- An operator's cancel or an offboarding waits for this round rather than racing it.
+             FOR UPDATE SKIP LOCKED
            ) r`,
           [
             tenants,
@@ -280,28 +278,38 @@ export class JobRunStore {
       if (picked.length === 0) return [];
 
       const dispatchId = randomUUID();
-      await manager.query(
-        `UPDATE job_runs SET status = 'dispatched', dispatch_id = $2,
-                lease_expires_at = now() + $3 * interval '1 millisecond'
-         WHERE id = ANY($1::bigint[])`,
+      // The attempt is counted here, so a job that kills its worker before anything is recorded
+      // still uses up its attempts; a dispatch that never reaches BullMQ gives it back.
+      const dispatched = await manager.query<{ id: string; tenant_id: string; attempts: number }[]>(
+        `WITH dispatched AS (
+           UPDATE job_runs SET status = 'dispatched', dispatch_id = $2, attempts = attempts + 1,
+                  lease_expires_at = now() + $3 * interval '1 millisecond'
+           WHERE id = ANY($1::bigint[]) AND status = 'queued'
+           RETURNING id, tenant_id, attempts)
+         SELECT id, tenant_id, attempts FROM dispatched`,
         [picked.map((run) => run.id), dispatchId, limits.leaseMs],
       );
-      const tenants = [...served.keys()];
+      const counted = new Map<string, number>();
+      for (const run of dispatched) counted.set(run.tenant_id, (counted.get(run.tenant_id) ?? 0) + 1);
+      const tenants = [...counted.keys()];
       const weights = new Map(rows.map((row) => [row.tenant_id, limits.weightOf(row.tier)]));
       await manager.query(
         `UPDATE tenant_job_queues q SET queued = q.queued - s.n, virtual_time = q.virtual_time + s.n / s.weight
          FROM unnest($1::uuid[], $2::int[], $3::float8[]) AS s(tenant_id, n, weight)
          WHERE q.tenant_id = s.tenant_id`,
-        [tenants, tenants.map((tenant) => served.get(tenant)), tenants.map((tenant) => weights.get(tenant) ?? 1)],
+        [tenants, tenants.map((tenant) => counted.get(tenant)), tenants.map((tenant) => weights.get(tenant) ?? 1)],
       );
-      return picked.map((run) => ({
-        id: run.id,
-        dispatchId,
-        attempt: run.attempts + 1,
-        tenantId: run.tenant_id,
-        type: run.type,
-        payload: run.payload,
-      }));
+      const attempts = new Map(dispatched.map((run) => [String(run.id), run.attempts]));
+      return picked
+        .filter((run) => attempts.has(String(run.id)))
+        .map((run) => ({
+          id: run.id,
+          dispatchId,
+          attempt: attempts.get(String(run.id))!,
+          tenantId: run.tenant_id,
+          type: run.type,
+          payload: run.payload,
+        }));
     });
   }
 
@@ -406,31 +414,37 @@ export class JobRunStore {
   }
 
   /**
-   * Expired runs the queue backend no longer has go back to the queue; one that had started
-   * keeps its attempt, and fails once it has none left, so a job that kills its worker cannot
-   * loop forever. Returns how many.
+   * Expired runs the queue backend no longer waits to deliver go back to the queue. A run that
+   * started, or whose job BullMQ gave up on (its worker died, twice), has spent its attempt and
+   * fails once none are left, so a job that kills its worker cannot loop forever; one the backend
+   * simply lost gets its attempt back. Returns how many.
    */
-  async reclaim(runs: readonly DispatchRef[]): Promise<number> {
+  async reclaim(runs: readonly (DispatchRef & { readonly spent: boolean })[]): Promise<number> {
     if (runs.length === 0) return 0;
     const rows = await this.dataSource.query<{ n: number }[]>(
-      `WITH lost AS (
+      `WITH expired AS (
+         SELECT r.id, (c.spent OR r.status = 'running') AS spent
+         FROM job_runs r JOIN unnest($1::bigint[], $2::uuid[], $3::boolean[]) AS c(id, dispatch_id, spent)
+           ON r.id = c.id AND r.dispatch_id = c.dispatch_id
+         WHERE r.status IN ${IN_FLIGHT} AND r.lease_expires_at < now()
+         FOR UPDATE OF r),
+       lost AS (
          UPDATE job_runs r SET
-           status = CASE WHEN r.status = 'running' AND r.attempts >= r.max_attempts THEN 'failed' ELSE 'queued' END,
-           finished_at = CASE WHEN r.status = 'running' AND r.attempts >= r.max_attempts THEN now() END,
-           error_code = CASE WHEN r.status = 'running' THEN 'worker_lost' ELSE r.error_code END,
-           error_message = CASE WHEN r.status = 'running'
+           status = CASE WHEN e.spent AND r.attempts >= r.max_attempts THEN 'failed' ELSE 'queued' END,
+           attempts = CASE WHEN e.spent THEN r.attempts ELSE r.attempts - 1 END,
+           finished_at = CASE WHEN e.spent AND r.attempts >= r.max_attempts THEN now() END,
+           error_code = CASE WHEN e.spent THEN 'worker_lost' ELSE r.error_code END,
+           error_message = CASE WHEN e.spent
              THEN 'The worker running this job stopped before it finished.' ELSE r.error_message END,
            dispatch_id = NULL, lease_expires_at = NULL
-         FROM unnest($1::bigint[], $2::uuid[]) AS c(id, dispatch_id)
-         WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status IN ${IN_FLIGHT}
-           AND r.lease_expires_at < now()
+         FROM expired e WHERE r.id = e.id
          RETURNING r.tenant_id, r.status),
        requeued AS (
          UPDATE tenant_job_queues q SET queued = q.queued + c.n
          FROM (SELECT tenant_id, count(*)::int AS n FROM lost WHERE status = 'queued' GROUP BY tenant_id) c
          WHERE q.tenant_id = c.tenant_id)
        SELECT count(*)::int AS n FROM lost`,
-      [runs.map((run) => run.runId), runs.map((run) => run.dispatchId)],
+      [runs.map((run) => run.runId), runs.map((run) => run.dispatchId), runs.map((run) => run.spent)],
     );
     return rows[0]?.n ?? 0;
   }
@@ -450,7 +464,8 @@ export class JobRunStore {
   async undispatch(runs: readonly DispatchRef[]): Promise<void> {
     await this.dataSource.query(
       `WITH back AS (
-         UPDATE job_runs r SET status = 'queued', dispatch_id = NULL, lease_expires_at = NULL
+         UPDATE job_runs r SET status = 'queued', dispatch_id = NULL, lease_expires_at = NULL,
+                attempts = r.attempts - 1
          FROM unnest($1::bigint[], $2::uuid[]) AS c(id, dispatch_id)
          WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status = 'dispatched'
          RETURNING r.tenant_id)

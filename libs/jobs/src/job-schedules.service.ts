@@ -89,7 +89,9 @@ export class JobSchedules {
   async update(tenantId: string, scheduleId: string, patch: SchedulePatch): Promise<JobSchedule> {
     const schedule = await this.get(tenantId, scheduleId);
     if (patch.cron !== undefined || patch.everyMs !== undefined) {
-      const timing = this.checkTiming(patch as ScheduleTiming);
+      // A new cron expression keeps the schedule's time zone unless the patch names one.
+      const keepZone = patch.cron !== undefined && patch.timezone === undefined;
+      const timing = this.checkTiming((keepZone ? { ...patch, timezone: schedule.timezone } : patch) as ScheduleTiming);
       schedule.cron = timing.cron ?? null;
       schedule.everyMs = timing.everyMs ?? null;
       schedule.timezone = timing.cron !== undefined ? (timing.timezone ?? 'UTC') : 'UTC';
@@ -167,11 +169,13 @@ export class JobSchedules {
     }
     const tenant = await this.tenants.get(schedule.tenantId);
     let runId: string | null = null;
-    const [busy] = await this.schedules.query<unknown[]>(
-      `SELECT 1 FROM job_runs WHERE tenant_id = $1 AND enqueued_by = $2
-         AND status IN ('queued', 'dispatched', 'running') LIMIT 1`,
-      [schedule.tenantId, `schedule:${schedule.id}`],
-    );
+    const [busy] =
+      schedule.lastRunId === null
+        ? []
+        : await this.schedules.query<unknown[]>(
+            `SELECT 1 FROM job_runs WHERE id = $1 AND status IN ('queued', 'dispatched', 'running')`,
+            [schedule.lastRunId],
+          );
     if (tenant.status === 'active' && !busy) {
       const run = await this.jobs.enqueue(
         schedule.tenantId,

@@ -11,7 +11,7 @@ export interface JobTypeOptions<Schema extends z.ZodType = z.ZodType> {
   readonly payload: Schema;
   /** Executions before a run lands in `failed` (default 3). */
   readonly attempts?: number;
-  /** Exponential backoff with full jitter between attempts (default from 1 s, capped at 10 min). */
+  /** Exponential backoff with equal jitter between attempts (default from 1 s, capped at 10 min). */
   readonly backoff?: { readonly delayMs: number; readonly maxDelayMs?: number };
   /** The signal aborts and the attempt fails with `job_timeout` after this long (default 15 min). */
   readonly timeoutMs?: number;

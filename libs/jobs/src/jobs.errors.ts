@@ -126,3 +126,13 @@ export class JobScheduleNotFoundError extends DomainError {
     super(`There is no schedule ${scheduleId}.`, { scheduleId });
   }
 }
+
+/** The worker stopped (a deploy, a scale-down) while the job ran; it is not the job's failure. */
+export class WorkerShutdownError extends DomainError {
+  readonly code = 'worker_shutdown';
+  readonly kind = 'unavailable';
+
+  constructor() {
+    super('The worker shut down while the job ran; it runs again on another worker.');
+  }
+}
