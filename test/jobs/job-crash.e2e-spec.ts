@@ -34,6 +34,7 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
       WORKER_CONCURRENCY: '8',
       JOBS_LEASE_MS: '5000',
       JOBS_POLL_INTERVAL_MS: '100',
+      TENANTRY_TEST_KILLABLE: '1',
     });
     workers.push(worker);
     await worker.waitFor(/worker ready/, 60_000);
@@ -109,4 +110,24 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
     expect(await allSucceeded(60_000)).toBe(0);
     expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(300);
   }, 120_000);
+
+  it('fails a job that kills every worker that runs it, after its attempts, instead of looping', async () => {
+    const tenantId = await bed.activeTenant();
+    const run = await bed.jobs.enqueue(tenantId, { type: 'test.kill-worker' });
+    let worker = await startWorker();
+    let deaths = 0;
+    const deadline = Date.now() + 100_000;
+    const status = async () => (await bed.run(run.id)).status;
+    while (!['failed', 'succeeded'].includes(await status()) && Date.now() < deadline) {
+      if (worker.hasExited()) {
+        deaths += 1;
+        worker = await startWorker();
+      }
+      await sleep(200);
+    }
+    expect(await bed.run(run.id)).toMatchObject({ status: 'failed', error_code: 'worker_lost', attempts: 1 });
+    // Its one attempt: delivered, redelivered once after the first worker died, then given up.
+    expect(deaths).toBeGreaterThanOrEqual(1);
+    expect(deaths).toBeLessThanOrEqual(3);
+  }, 150_000);
 });

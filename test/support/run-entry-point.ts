@@ -61,6 +61,8 @@ export interface RunningEntryPoint {
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+  /** Whether the process has ended (on its own, or killed). */
+  hasExited(): boolean;
 }
 
 /** Starts a long-running entry point (the API, the worker, `npm start`) in a child process. */
@@ -91,6 +93,7 @@ export function startEntryPoint(entry: string, env: Record<string, string>): Run
           }
         }, 50);
       }),
+    hasExited: () => exitCode !== undefined,
     stop: (signal = 'SIGTERM') => {
       if (exitCode === undefined) child.kill(signal);
       return exited;

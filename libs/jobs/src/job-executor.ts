@@ -36,6 +36,9 @@ const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
 const START_RECORD_DELAY_MS = 500;
 const TENANT_ACCESS_RETRY_MS = 60_000;
+// BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
+// dispatch means two workers died running it.
+const MAX_DELIVERIES = 2;
 
 /**
  * Runs dispatched jobs: calls the type's handler with its context and records what happened.
@@ -76,12 +79,16 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     if (this.worker) return;
     this.worker = this.queues.createWorker(
       QueueName.Jobs,
-      (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) => this.process(job.data, signal),
+      (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) =>
+        this.process(job.data, signal, job.attemptsStarted),
       {
         concurrency: this.config.jobs.workerConcurrency,
         // A dead worker's jobs return to BullMQ's wait list within about one lease.
         lockDuration: this.config.jobs.leaseMs / 2,
         stalledInterval: this.config.jobs.leaseMs / 2,
+        // BullMQ would fail (and so drop) a job redelivered past this; the runtime stops it first,
+        // at MAX_DELIVERIES, and records why.
+        maxStalledCount: MAX_DELIVERIES + 1,
       },
     );
     this.dispatcher.start();
@@ -103,9 +110,20 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     for (const job of this.running.values()) job.controller.abort(new WorkerShutdownError());
   }
 
-  private async process(data: DispatchedJobData, shutdown?: AbortSignal): Promise<void> {
+  private async process(data: DispatchedJobData, shutdown?: AbortSignal, deliveries = 1): Promise<void> {
     const { runId, dispatchId, tenantId, attempt } = data;
     const startedAt = new Date();
+    if (deliveries > MAX_DELIVERIES) {
+      // Every worker that took this dispatch died with it: the job itself is the likely cause.
+      // Spend the attempt without running it again (retry later, or fail when none are left).
+      const outcome = await this.crashedOutcome(data);
+      this.logger.error(
+        { tenantId, runId, type: data.type, attempt, deliveries },
+        'Job lost its workers; not run again',
+      );
+      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
+      return;
+    }
     // Most jobs end quickly: their end (which carries the start) is the only write. A job still
     // running after a moment is marked running, for operators and its heartbeat.
     const markRunning = setTimeout(
@@ -231,6 +249,19 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     }
     if (attempt >= options.attempts) return { kind: 'failed', errorCode, errorMessage };
     return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, attempt) };
+  }
+
+  private async crashedOutcome(data: DispatchedJobData): Promise<RunOutcome> {
+    const errorCode = 'worker_lost';
+    const errorMessage = 'Every worker that ran this job stopped before it finished.';
+    let options: ResolvedJobTypeOptions;
+    try {
+      options = this.types.get(data.type).options;
+    } catch {
+      return { kind: 'failed', errorCode, errorMessage };
+    }
+    if (data.attempt >= options.attempts) return { kind: 'failed', errorCode, errorMessage };
+    return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, data.attempt) };
   }
 
   /** Records a wait (throttle, hold); if that fails, the run's own delay still keeps it back. */

@@ -75,4 +75,16 @@ export class InsertRowJob implements JobHandler<z.infer<typeof Row>> {
   }
 }
 
-export const TEST_JOB_TYPES = [RecordJob, FailingJob, ExclusiveJob, InsertRowJob];
+/**
+ * A job that kills the worker running it, at once (before its start is recorded) — in the crash
+ * test's worker processes only; anywhere else it just fails.
+ */
+@JobType({ name: 'test.kill-worker', payload: z.object({}), attempts: 1 })
+export class KillWorkerJob implements JobHandler<Record<string, never>> {
+  run(): Promise<void> {
+    if (process.env.TENANTRY_TEST_KILLABLE === '1') process.kill(process.pid, 'SIGKILL');
+    return Promise.reject(new Error('not in a worker that may be killed'));
+  }
+}
+
+export const TEST_JOB_TYPES = [RecordJob, FailingJob, ExclusiveJob, InsertRowJob, KillWorkerJob];
