@@ -32,6 +32,7 @@ export class JobDispatcher implements OnModuleDestroy {
   private again = false;
   private stopped = true;
   private lastReclaim = 0;
+  private looping: Promise<void> = Promise.resolve();
   private lastPrune = 0;
   private readonly handing = new Set<Promise<unknown>>();
 
@@ -73,13 +74,14 @@ export class JobDispatcher implements OnModuleDestroy {
       this.again = true;
       return;
     }
-    void this.loop();
+    this.looping = this.loop();
   }
 
   /** Stops before the workers close: nothing new is handed to BullMQ while they drain. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    await this.looping;
     await Promise.allSettled([...this.handing]);
   }
 

@@ -13,6 +13,7 @@ import {
 import { QueueBackend, QueueName } from '@tenantry/queue';
 import { DispatchSignal } from './dispatch-signal';
 import { GroupCommit } from './group-commit';
+import { LiveTenants } from './live-tenants';
 import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
 import { APPLICATION_HOLD, DispatchRef, JobRunStore, RunEvent, RunOutcome } from './job-run.store';
 import type { JobContext, JobLogger, ResolvedJobTypeOptions } from './job-type';
@@ -63,6 +64,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     private readonly dispatcher: JobDispatcher,
     private readonly signal: DispatchSignal,
     private readonly tokens: TokenService,
+    private readonly tenants: LiveTenants,
   ) {
     const { leaseMs } = config.jobs;
     this.recorder = new GroupCommit(
@@ -121,6 +123,18 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         { tenantId, runId, type: data.type, attempt, deliveries },
         'Job lost its workers; not run again',
       );
+      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
+      return;
+    }
+    if (!(await this.isLive(tenantId))) {
+      // Paused or flagged after this run was dispatched: it waits with the tenant's other runs.
+      const outcome: RunOutcome = {
+        kind: 'requeue',
+        errorCode: 'tenant_not_active',
+        errorMessage: 'The tenant is not active.',
+        // A second for every process to see the change (the status is cached that long).
+        delayMs: 1000,
+      };
       this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
       return;
     }
@@ -207,7 +221,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
 
   private async outcomeOf(error: unknown, data: DispatchedJobData, attempt: number): Promise<RunOutcome> {
     const errorCode = error instanceof DomainError ? error.code : 'job_error';
-    const errorMessage = (error instanceof Error ? error.message : String(error)).slice(0, MAX_ERROR_MESSAGE);
+    const errorMessage = storableMessage(error instanceof Error ? error.message : String(error));
     if (error instanceof WorkerShutdownError) {
       // Stopped by a deploy, not by its own doing: the next worker runs it with the attempt back.
       return { kind: 'requeue', errorCode: error.code, errorMessage };
@@ -264,6 +278,15 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, data.attempt) };
   }
 
+  private async isLive(tenantId: string): Promise<boolean> {
+    try {
+      return await this.tenants.isActive(tenantId);
+    } catch {
+      // The registry cannot be read (database restarting): the dispatch said active; run it.
+      return true;
+    }
+  }
+
   /** Records a wait (throttle, hold); if that fails, the run's own delay still keeps it back. */
   private async wait(scope: string, record: () => Promise<void>): Promise<void> {
     try {
@@ -307,4 +330,18 @@ export function backoffDelay(
     backoff.delayMs * 2 ** Math.max(0, attempt - 1),
   );
   return step / 2 + Math.random() * (step / 2);
+}
+
+/**
+ * An error message as it may be stored and shown to operators: bounded, without NUL (PostgreSQL
+ * text refuses it, which would fail the whole batch of outcomes), and with anything shaped like
+ * a token or a bearer credential blanked.
+ */
+export function storableMessage(message: string): string {
+  return message
+    .replaceAll('\u0000', '')
+    .replace(/eyJ[\w-]+\.[\w-]+\.[\w-]*/g, '[token]')
+    .replace(/(bearer\s+)\S+/gi, '$1[redacted]')
+    .replace(/((?:client_secret|client_assertion|access_token|password)=)[^&\s]+/gi, '$1[redacted]')
+    .slice(0, MAX_ERROR_MESSAGE);
 }

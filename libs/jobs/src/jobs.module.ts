@@ -15,6 +15,7 @@ import { JobSchedule } from './job-schedule.entity';
 import { JobSchedules } from './job-schedules.service';
 import { JobTypeRegistry } from './job-type.registry';
 import { Jobs } from './jobs.service';
+import { LiveTenants } from './live-tenants';
 import { ScheduleFirer } from './schedule-firer';
 import { TenantJobQueue } from './tenant-job-queue.entity';
 
@@ -38,7 +39,7 @@ export class JobsModule {
         TypeOrmModule.forFeature([JobRun, TenantJobQueue, JobHold, JobSchedule]),
         JobHistoryModule,
       ],
-      providers: [...options.types, ...EXPORTED, DispatchSignal, JobDispatcher, JobLifecycleListener],
+      providers: [...options.types, ...EXPORTED, DispatchSignal, JobDispatcher, JobLifecycleListener, LiveTenants],
       // The history (JobRunQueries) comes with the runtime.
       exports: [...EXPORTED, JobHistoryModule],
     };
