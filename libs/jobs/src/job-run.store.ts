@@ -101,6 +101,13 @@ export class JobRunStore {
    */
   enqueue(tenantId: string, runs: readonly NewRun[], enqueuedBy: string, maxQueued: number): Promise<EnqueuedRun[]> {
     return this.dataSource.transaction(async (manager) => {
+      // Shares the tenant's row lock with an offboarding's update: either this enqueue commits
+      // first (and the offboarding cancels its runs) or it sees the tenant offboarded.
+      const [tenant] = await manager.query<{ status: string }[]>(
+        `SELECT status FROM tenants WHERE tenant_id = $1 FOR SHARE`,
+        [tenantId],
+      );
+      if (tenant?.status === 'offboarded') throw new TenantNotAcceptingJobsError(tenantId, tenant.status);
       await manager.query(`INSERT INTO tenant_job_queues (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING`, [tenantId]);
       const [{ queued }] = await manager.query<{ queued: number }[]>(
         `SELECT queued FROM tenant_job_queues WHERE tenant_id = $1 FOR UPDATE`,
