@@ -164,16 +164,17 @@ describe('operator API: schedules', () => {
     expect(await get(schedulesOf(tenantId))).toMatchObject({ status: 200, body: { items: [] } });
 
     const audit = await platform.dataSource.query<{ action: string; outcome: string; target_id: string }[]>(
-      `SELECT action, outcome, target_id FROM audit_events WHERE target_type = 'job_schedule' AND target_id = $1
-         ORDER BY id`,
+      `SELECT action, outcome, target_id, tenant_id FROM audit_events
+       WHERE target_type = 'job_schedule' AND target_id = $1 ORDER BY id`,
       [schedule.id],
     );
+    const row = (action: string, outcome: string) => ({ action, outcome, target_id: schedule.id, tenant_id: tenantId });
     expect(audit).toEqual([
-      { action: 'job_schedule.create', outcome: 'success', target_id: schedule.id },
-      { action: 'job_schedule.update', outcome: 'success', target_id: schedule.id },
-      { action: 'job_schedule.update', outcome: 'success', target_id: schedule.id },
-      { action: 'job_schedule.delete', outcome: 'success', target_id: schedule.id },
-      { action: 'job_schedule.delete', outcome: 'failure', target_id: schedule.id },
+      row('job_schedule.create', 'success'),
+      row('job_schedule.update', 'success'),
+      row('job_schedule.update', 'success'),
+      row('job_schedule.delete', 'success'),
+      row('job_schedule.delete', 'failure'),
     ]);
   });
 

@@ -32,7 +32,7 @@ export class AuditInterceptor implements NestInterceptor {
         outcome,
         targetType: spec.targetType,
         targetId: typeof targetId === 'string' ? targetId : undefined,
-        tenantId: spec.targetType === 'tenant' && typeof targetId === 'string' ? targetId.toLowerCase() : undefined,
+        tenantId: tenantOf(spec, request, targetId, result),
         requestId: request.id === undefined ? undefined : String(request.id),
         details,
       });
@@ -51,4 +51,17 @@ export class AuditInterceptor implements NestInterceptor {
       ),
     );
   }
+}
+
+/** The tenant an audited action touched, so the audit log can be read per tenant. */
+function tenantOf(spec: AuditSpec, request: AuditedRequest, targetId: unknown, result: unknown): string | undefined {
+  const tenantId =
+    spec.targetType === 'tenant'
+      ? targetId
+      : spec.tenantParam
+        ? request.params[spec.tenantParam]
+        : spec.tenantFromResult && typeof result === 'object' && result !== null
+          ? (result as Record<string, unknown>)[spec.tenantFromResult]
+          : undefined;
+  return typeof tenantId === 'string' ? tenantId.toLowerCase() : undefined;
 }

@@ -10,6 +10,10 @@ export interface AuditSpec {
   readonly targetParam?: string;
   /** Or: the property of the handler's result that holds the target's id (for creations). */
   readonly targetFromResult?: string;
+  /** For a target inside a tenant: the route parameter holding the tenant's id… */
+  readonly tenantParam?: string;
+  /** …or the property of the result that holds it (a run, known once it is loaded). */
+  readonly tenantFromResult?: string;
 }
 
 /** Every mutating operator route declares what it does; the boot check refuses one that doesn't. */

@@ -59,7 +59,7 @@ export class JobsController {
   @Post(':jobId/retry')
   @HttpCode(200)
   @Access('operator')
-  @Audited({ action: 'job_run.retry', targetType: 'job_run', targetParam: 'jobId' })
+  @Audited({ action: 'job_run.retry', targetType: 'job_run', targetParam: 'jobId', tenantFromResult: 'tenantId' })
   @ApiParam(JOB_ID_PARAM)
   @ApiOperation({ summary: 'Queue a failed or cancelled run again, from its first attempt.' })
   @ApiOkResponse({ type: JobRunDto, description: 'The run, queued again.' })
@@ -75,7 +75,7 @@ export class JobsController {
   @Post(':jobId/cancel')
   @HttpCode(200)
   @Access('operator')
-  @Audited({ action: 'job_run.cancel', targetType: 'job_run', targetParam: 'jobId' })
+  @Audited({ action: 'job_run.cancel', targetType: 'job_run', targetParam: 'jobId', tenantFromResult: 'tenantId' })
   @ApiParam(JOB_ID_PARAM)
   @ApiOperation({
     summary: 'Cancel a run that has not finished; a running one is told to stop within a heartbeat.',

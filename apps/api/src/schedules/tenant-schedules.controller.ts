@@ -71,7 +71,12 @@ export class TenantSchedulesController {
 
   @Post()
   @Access('operator')
-  @Audited({ action: 'job_schedule.create', targetType: 'job_schedule', targetFromResult: 'id' })
+  @Audited({
+    action: 'job_schedule.create',
+    targetType: 'job_schedule',
+    targetFromResult: 'id',
+    tenantParam: 'tenantId',
+  })
   @ApiOperation({
     summary: 'Give the tenant a recurring job; each firing queues a run while the tenant is active.',
     description: TIMING_RULES,
@@ -91,7 +96,12 @@ export class TenantSchedulesController {
 
   @Patch(':scheduleId')
   @Access('operator')
-  @Audited({ action: 'job_schedule.update', targetType: 'job_schedule', targetParam: 'scheduleId' })
+  @Audited({
+    action: 'job_schedule.update',
+    targetType: 'job_schedule',
+    targetParam: 'scheduleId',
+    tenantParam: 'tenantId',
+  })
   @ApiParam(SCHEDULE_ID_PARAM)
   @ApiOperation({
     summary: 'Change a schedule: its payload, timing, or whether it is enabled.',
@@ -113,7 +123,12 @@ export class TenantSchedulesController {
   @Delete(':scheduleId')
   @HttpCode(204)
   @Access('operator')
-  @Audited({ action: 'job_schedule.delete', targetType: 'job_schedule', targetParam: 'scheduleId' })
+  @Audited({
+    action: 'job_schedule.delete',
+    targetType: 'job_schedule',
+    targetParam: 'scheduleId',
+    tenantParam: 'tenantId',
+  })
   @ApiParam(SCHEDULE_ID_PARAM)
   @ApiOperation({ summary: 'Delete a schedule; it never fires again (runs it queued are left alone).' })
   @ApiNoContentResponse({ description: 'Deleted.' })
