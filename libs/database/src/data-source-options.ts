@@ -10,7 +10,7 @@ import { SnakeNamingStrategy } from './snake-naming.strategy';
  * caller, and an 'error' nobody listens to kills the process. Here one always listens: the
  * broken client still fails its next query, which is what the callers retry on.
  */
-class ResilientClient extends Client {
+export class ResilientClient extends Client {
   constructor(...args: ConstructorParameters<typeof Client>) {
     super(...args);
     this.on('error', () => undefined);

@@ -11,7 +11,7 @@ import {
 import IORedis from 'ioredis';
 import type { AppConfig } from '@tenantry/config';
 import { APP_CONFIG } from '@tenantry/config';
-import { DatabaseServer } from '@tenantry/database';
+import { DatabaseServer, ResilientClient } from '@tenantry/database';
 import { QueueName } from './queue-name';
 
 export type QueueBackendKind = 'redis' | 'postgres';
@@ -47,7 +47,10 @@ export class QueueBackend implements OnModuleDestroy {
       // PGlite multiplexes every connection onto one session, so the embedded database must keep
       // BullMQ's tables in `public` (a per-connection search_path cannot hold there).
       const schema = database.isEmbedded ? 'public' : config.queue.prefix;
-      this.connection = { kind: 'postgres', pool: { connectionString: database.url, schema, migrate: true, max: 5 } };
+      // BullMQ hands the rest of this object to pg's Pool: its connections, like ours, must not
+      // crash the process when the server ends their session.
+      const pool = { connectionString: database.url, schema, migrate: true, max: 5, Client: ResilientClient };
+      this.connection = { kind: 'postgres', pool: pool as PostgresPoolConfig };
     }
     this.kind = this.connection.kind;
   }
