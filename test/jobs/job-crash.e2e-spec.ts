@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobsTestbed, RunningEntryPoint, startEntryPoint, startJobsTestbed } from '@tenantry/testing';
+import { CREATE_ROWS_TABLE, enqueueRows, ROWS, unfinishedAfter } from './support/insert-rows';
 import { TEST_JOB_TYPES } from './support/test-job-types';
 
 const JOBS = 1000;
@@ -15,7 +16,7 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
 
   beforeAll(async () => {
     bed = await startJobsTestbed({ queue, types: TEST_JOB_TYPES });
-    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY, pid integer NOT NULL)');
+    await bed.dataSource.query(CREATE_ROWS_TABLE);
   });
 
   afterEach(async () => {
@@ -43,61 +44,35 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
 
   const count = async (sql: string): Promise<number> => (await bed.dataSource.query(sql))[0].n as number;
 
-  const enqueue = async (prefix: string, jobs: number, tenants: number): Promise<void> => {
-    for (let tenant = 0; tenant < tenants; tenant += 1) {
-      const tenantId = await bed.activeTenant();
-      await bed.jobs.enqueueMany(
-        tenantId,
-        Array.from({ length: jobs / tenants }, (_, n) => ({
-          type: 'test.insert-row',
-          payload: { key: `${prefix}-${tenant}-${n}` },
-        })),
-      );
-    }
-  };
-
-  const allSucceeded = async (timeoutMs: number): Promise<number> => {
-    const deadline = Date.now() + timeoutMs;
-    const pending = `SELECT count(*)::int AS n FROM job_runs WHERE status <> 'succeeded'`;
-    while ((await count(pending)) > 0 && Date.now() < deadline) await sleep(100);
-    return count(pending);
-  };
-
   it('ends with exactly one row per job after a new worker finishes', async () => {
-    await enqueue('crash', JOBS, TENANTS);
+    await enqueueRows(bed, 'crash', JOBS, TENANTS);
 
     const first = await startWorker();
-    while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < JOBS / 4) await sleep(20);
+    while ((await count(ROWS)) < JOBS / 4) await sleep(20);
     expect(await first.stop('SIGKILL')).toBeNull();
-    const rowsAtKill = await count('SELECT count(*)::int AS n FROM crash_rows');
+    const rowsAtKill = await count(ROWS);
     expect(rowsAtKill).toBeLessThan(JOBS);
 
     await startWorker();
-    const deadline = Date.now() + 90_000;
-    while (
-      (await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`)) < JOBS &&
-      Date.now() < deadline
-    ) {
-      await sleep(100);
-    }
+    await unfinishedAfter(count, 90_000);
     expect(await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`)).toBe(JOBS);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(JOBS);
+    expect(await count(ROWS)).toBe(JOBS);
   }, 150_000);
 
   it('shares the load between worker processes', async () => {
     await bed.dataSource.query('TRUNCATE crash_rows');
-    await enqueue('shared', 400, 4);
+    await enqueueRows(bed, 'shared', 400, 4);
     await Promise.all([startWorker(), startWorker()]);
-    expect(await allSucceeded(60_000)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(400);
+    expect(await unfinishedAfter(count, 60_000)).toBe(0);
+    expect(await count(ROWS)).toBe(400);
     expect(await count('SELECT count(DISTINCT pid)::int AS n FROM crash_rows')).toBe(2);
   }, 120_000);
 
   it('stops gracefully on SIGTERM: what runs finishes and is recorded, the rest waits for the next worker', async () => {
     await bed.dataSource.query('TRUNCATE crash_rows');
-    await enqueue('graceful', 300, 3);
+    await enqueueRows(bed, 'graceful', 300, 3);
     const worker = await startWorker();
-    while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < 50) await sleep(10);
+    while ((await count(ROWS)) < 50) await sleep(10);
     expect(await worker.stop('SIGTERM')).toBe(0);
     // Every job whose row landed was recorded as succeeded before the process exited.
     expect(
@@ -107,8 +82,8 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
     expect(await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'running'`)).toBe(0);
 
     await startWorker();
-    expect(await allSucceeded(60_000)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(300);
+    expect(await unfinishedAfter(count, 60_000)).toBe(0);
+    expect(await count(ROWS)).toBe(300);
   }, 120_000);
 
   it('fails a job that kills every worker that runs it, after its attempts, instead of looping', async () => {

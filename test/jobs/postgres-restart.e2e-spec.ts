@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { CREATE_ROWS_TABLE, enqueueRows, ROWS, unfinishedAfter } from './support/insert-rows';
 import { TEST_JOB_TYPES } from './support/test-job-types';
 
 const JOBS = 400;
@@ -19,7 +20,7 @@ describe.each(['redis', 'postgres'] as const)('PostgreSQL restarted mid-run, on 
       types: TEST_JOB_TYPES,
       env: { JOBS_LEASE_MS: '5000', WORKER_CONCURRENCY: '8' },
     });
-    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY, pid integer NOT NULL)');
+    await bed.dataSource.query(CREATE_ROWS_TABLE);
   });
 
   afterAll(() => bed?.close());
@@ -61,23 +62,14 @@ describe.each(['redis', 'postgres'] as const)('PostgreSQL restarted mid-run, on 
   };
 
   it('loses no job and runs each one once in effect', async () => {
-    for (let tenant = 0; tenant < 4; tenant += 1) {
-      const tenantId = await bed.activeTenant();
-      await bed.jobs.enqueueMany(
-        tenantId,
-        Array.from({ length: JOBS / 4 }, (_, n) => ({ type: 'test.insert-row', payload: { key: `${tenant}-${n}` } })),
-      );
-    }
+    await enqueueRows(bed, 'postgres', JOBS, 4);
     bed.startWorker();
-    while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < JOBS / 4) await sleep(10);
+    while ((await count(ROWS)) < JOBS / 4) await sleep(10);
 
     expect(await outage(1500)).toBeGreaterThan(0);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBeLessThan(JOBS);
+    expect(await count(ROWS)).toBeLessThan(JOBS);
 
-    const deadline = Date.now() + 60_000;
-    const unfinished = `SELECT count(*)::int AS n FROM job_runs WHERE status <> 'succeeded'`;
-    while ((await count(unfinished)) > 0 && Date.now() < deadline) await sleep(100);
-    expect(await count(unfinished)).toBe(0);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(JOBS);
+    expect(await unfinishedAfter(count, 60_000)).toBe(0);
+    expect(await count(ROWS)).toBe(JOBS);
   }, 120_000);
 });

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createConnection } from 'node:net';
 import { freePort, JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { CREATE_ROWS_TABLE, enqueueRows, ROWS, unfinishedAfter } from './support/insert-rows';
 import { TEST_JOB_TYPES } from './support/test-job-types';
 
 const JOBS = 400;
@@ -54,7 +55,7 @@ describe('Redis restarted in the middle of a run', () => {
       types: TEST_JOB_TYPES,
       env: { REDIS_URL: `redis://127.0.0.1:${port}`, JOBS_LEASE_MS: '5000', WORKER_CONCURRENCY: '8' },
     });
-    await bed.dataSource.query('CREATE TABLE crash_rows (key text PRIMARY KEY, pid integer NOT NULL)');
+    await bed.dataSource.query(CREATE_ROWS_TABLE);
   });
 
   afterAll(async () => {
@@ -64,31 +65,18 @@ describe('Redis restarted in the middle of a run', () => {
 
   it('loses no job', async () => {
     const count = async (sql: string): Promise<number> => (await bed.dataSource.query(sql))[0].n as number;
-    for (let tenant = 0; tenant < 4; tenant += 1) {
-      const tenantId = await bed.activeTenant();
-      await bed.jobs.enqueueMany(
-        tenantId,
-        Array.from({ length: JOBS / 4 }, (_, n) => ({ type: 'test.insert-row', payload: { key: `${tenant}-${n}` } })),
-      );
-    }
+    await enqueueRows(bed, 'redis', JOBS, 4);
     bed.startWorker();
-    while ((await count('SELECT count(*)::int AS n FROM crash_rows')) < JOBS / 4) await sleep(10);
+    while ((await count(ROWS)) < JOBS / 4) await sleep(10);
 
     // Jobs are waiting in Redis (dispatched beyond what the 8 workers hold) when it dies.
     while ((await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'dispatched'`)) <= 8) await sleep(1);
     await kill(redis);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBeLessThan(JOBS);
+    expect(await count(ROWS)).toBeLessThan(JOBS);
     await sleep(1000);
     redis = await startRedis(port);
 
-    const deadline = Date.now() + 60_000;
-    while (
-      (await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`)) < JOBS &&
-      Date.now() < deadline
-    ) {
-      await sleep(100);
-    }
-    expect(await count(`SELECT count(*)::int AS n FROM job_runs WHERE status = 'succeeded'`)).toBe(JOBS);
-    expect(await count('SELECT count(*)::int AS n FROM crash_rows')).toBe(JOBS);
+    expect(await unfinishedAfter(count, 60_000)).toBe(0);
+    expect(await count(ROWS)).toBe(JOBS);
   }, 120_000);
 });

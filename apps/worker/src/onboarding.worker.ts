@@ -21,8 +21,7 @@ export class OnboardingWorker implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    const served = this.config.queue.workerQueues;
-    if (served !== undefined && !served.includes(QueueName.Onboarding)) return;
+    if (!this.queues.serves(QueueName.Onboarding)) return;
     this.queues.createWorker(QueueName.Onboarding, (job: Job) => this.process(job), {
       concurrency: this.config.jobs.workerConcurrency,
     });

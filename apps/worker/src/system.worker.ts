@@ -1,7 +1,5 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Job } from 'bullmq';
-import type { AppConfig } from '@tenantry/config';
-import { APP_CONFIG } from '@tenantry/config';
 import { QueueBackend, QueueName, SYSTEM_PING_JOB, SystemPingPayload, SystemPingResult } from '@tenantry/queue';
 
 /** Serves the `system` queue: for now the ping that proves a job round-trips through the backend. */
@@ -9,14 +7,10 @@ import { QueueBackend, QueueName, SYSTEM_PING_JOB, SystemPingPayload, SystemPing
 export class SystemWorker implements OnApplicationBootstrap {
   private readonly logger = new Logger(SystemWorker.name);
 
-  constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-    private readonly queues: QueueBackend,
-  ) {}
+  constructor(private readonly queues: QueueBackend) {}
 
   onApplicationBootstrap(): void {
-    const served = this.config.queue.workerQueues;
-    if (served !== undefined && !served.includes(QueueName.System)) return;
+    if (!this.queues.serves(QueueName.System)) return;
     this.queues.createWorker(QueueName.System, (job: Job) => this.process(job), { concurrency: 4 });
     this.logger.log(`Serving queue ${QueueName.System} on the ${this.queues.kind} backend`);
   }

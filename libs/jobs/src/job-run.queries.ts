@@ -7,44 +7,6 @@ import { isJobRunId } from './job-run-id';
 import { JobRun, JobRunStatus } from './job-run.entity';
 import { JobRunNotFoundError } from './jobs.errors';
 
-/** One run as operators see it: its history, never the dispatcher's internals (dispatch, lease). */
-export interface JobRunView {
-  readonly id: string;
-  readonly tenantId: string;
-  readonly type: string;
-  readonly status: JobRunStatus;
-  readonly payload: unknown;
-  readonly attempts: number;
-  readonly maxAttempts: number;
-  readonly idempotencyKey: string | null;
-  readonly enqueuedBy: string;
-  readonly enqueuedAt: Date;
-  readonly availableAt: Date;
-  readonly startedAt: Date | null;
-  readonly finishedAt: Date | null;
-  readonly errorCode: string | null;
-  readonly errorMessage: string | null;
-  readonly progress: Record<string, number> | null;
-}
-
-export interface JobRunListQuery {
-  /** One tenant's runs; every tenant's when absent. */
-  readonly tenantId?: string;
-  readonly type?: string;
-  readonly status?: readonly JobRunStatus[];
-  /** Enqueued at or after this. */
-  readonly from?: Date;
-  /** Enqueued before this. */
-  readonly to?: Date;
-  readonly limit: number;
-  readonly cursor?: string;
-}
-
-export interface JobRunPage {
-  readonly items: JobRunView[];
-  readonly nextCursor: string | null;
-}
-
 const VIEW_COLUMNS = [
   'id',
   'tenantId',
@@ -64,6 +26,27 @@ const VIEW_COLUMNS = [
   'progress',
 ] as const satisfies readonly (keyof JobRun)[];
 
+/** One run as operators see it: its history, never the dispatcher's internals (dispatch, lease). */
+export type JobRunView = Readonly<Pick<JobRun, (typeof VIEW_COLUMNS)[number]>>;
+
+export interface JobRunListQuery {
+  /** One tenant's runs; every tenant's when absent. */
+  readonly tenantId?: string;
+  readonly type?: string;
+  readonly status?: readonly JobRunStatus[];
+  /** Enqueued at or after this. */
+  readonly from?: Date;
+  /** Enqueued before this. */
+  readonly to?: Date;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export interface JobRunPage {
+  readonly items: JobRunView[];
+  readonly nextCursor: string | null;
+}
+
 /** The run history, read side: newest first, keyset-paginated on (enqueued_at, id). */
 @Injectable()
 export class JobRunQueries {
@@ -79,7 +62,8 @@ export class JobRunQueries {
           .getOne()
       : null;
     if (!run) throw new JobRunNotFoundError(id);
-    return viewOf(run);
+    // Only the view's columns were read: the entity is the view.
+    return run;
   }
 
   async list(query: JobRunListQuery): Promise<JobRunPage> {
@@ -101,7 +85,7 @@ export class JobRunQueries {
       builder.andWhere('(run.enqueuedAt, run.id) < (:enqueuedAt, :id)', { enqueuedAt, id });
     }
     const rows = await builder.getMany();
-    const items = rows.slice(0, query.limit).map(viewOf);
+    const items: JobRunView[] = rows.slice(0, query.limit);
     const last = items.at(-1);
     return {
       items,
@@ -109,25 +93,4 @@ export class JobRunQueries {
         rows.length > query.limit && last ? KeysetCursor.encode([last.enqueuedAt.toISOString(), last.id]) : null,
     };
   }
-}
-
-function viewOf(run: JobRun): JobRunView {
-  return {
-    id: run.id,
-    tenantId: run.tenantId,
-    type: run.type,
-    status: run.status,
-    payload: run.payload,
-    attempts: run.attempts,
-    maxAttempts: run.maxAttempts,
-    idempotencyKey: run.idempotencyKey,
-    enqueuedBy: run.enqueuedBy,
-    enqueuedAt: run.enqueuedAt,
-    availableAt: run.availableAt,
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
-    errorCode: run.errorCode,
-    errorMessage: run.errorMessage,
-    progress: run.progress,
-  };
 }

@@ -4,6 +4,7 @@ import type { Queue } from 'bullmq';
 import { Repository } from 'typeorm';
 import { QueueBackend, QueueName } from '@tenantry/queue';
 import { assertTenantId, TenantRegistry } from '@tenantry/tenants';
+import { isJobScheduleId } from './job-run-id';
 import { JobSchedule } from './job-schedule.entity';
 import type { ScheduleTiming } from './job-type';
 import { JobTypeRegistry } from './job-type.registry';
@@ -29,7 +30,6 @@ export interface ScheduleFiring {
 
 const FIRE_JOB = 'fire';
 const schedulerIdOf = (scheduleId: string) => `schedule-${scheduleId}`;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Tenants' recurring jobs. PostgreSQL holds them; each enabled one has a BullMQ job scheduler of
@@ -57,7 +57,7 @@ export class JobSchedules {
   }
 
   async get(tenantId: string, scheduleId: string): Promise<JobSchedule> {
-    const schedule = UUID.test(scheduleId)
+    const schedule = isJobScheduleId(scheduleId)
       ? await this.schedules.findOneBy({ id: scheduleId.toLowerCase(), tenantId: assertTenantId(tenantId) })
       : null;
     if (!schedule) throw new JobScheduleNotFoundError(scheduleId);
@@ -161,7 +161,7 @@ export class JobSchedules {
    * previous run of this schedule has not finished. Returns the run id, or null when skipped.
    */
   async fire(scheduleId: string, firingId: string): Promise<string | null> {
-    const schedule = UUID.test(scheduleId) ? await this.schedules.findOneBy({ id: scheduleId }) : null;
+    const schedule = isJobScheduleId(scheduleId) ? await this.schedules.findOneBy({ id: scheduleId }) : null;
     if (!schedule || !schedule.enabled) {
       // Gone or disabled here, yet BullMQ fired it: stop BullMQ firing it again.
       await this.queueOf().removeJobScheduler(schedulerIdOf(scheduleId));

@@ -49,10 +49,6 @@ export class JobTypeRegistry implements OnModuleInit {
     return type;
   }
 
-  has(name: string): boolean {
-    return this.types.has(name);
-  }
-
   names(): string[] {
     return [...this.types.keys()].sort();
   }

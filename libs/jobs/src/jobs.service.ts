@@ -4,7 +4,6 @@ import { TenantRegistry } from '@tenantry/tenants';
 import { DispatchSignal } from './dispatch-signal';
 import { EnqueuedRun, JobRunStore } from './job-run.store';
 import { JobTypeRegistry } from './job-type.registry';
-import { TenantNotAcceptingJobsError } from './jobs.errors';
 
 export interface JobRequest {
   readonly type: string;
@@ -43,8 +42,8 @@ export class Jobs {
     requests: readonly JobRequest[],
     options: EnqueueOptions = {},
   ): Promise<EnqueuedRun[]> {
+    // Unknown tenants are refused here; offboarded ones by the store, under the tenant's row lock.
     const tenant = await this.tenants.get(tenantId);
-    if (tenant.status === 'offboarded') throw new TenantNotAcceptingJobsError(tenant.tenantId, tenant.status);
     const runs = requests.map((request) => ({
       type: request.type,
       payload: this.types.parsePayload(request.type, request.payload),

@@ -29,11 +29,3 @@ export function scheduleProblem(timing: ScheduleTiming): string | undefined {
     return `invalid cron expression: ${(error as Error).message}`;
   }
 }
-
-/** When a schedule fires next after `from`. */
-export function nextFiring(timing: ScheduleTiming, from: Date = new Date()): Date {
-  if (timing.everyMs !== undefined) return new Date(from.getTime() + timing.everyMs);
-  return CronExpressionParser.parse(timing.cron!, { tz: timing.timezone ?? 'UTC', currentDate: from })
-    .next()
-    .toDate();
-}

@@ -88,6 +88,12 @@ export class QueueBackend implements OnModuleDestroy {
     return worker;
   }
 
+  /** Whether this process serves the queue (`WORKER_QUEUES`; unset means all). */
+  serves(queue: QueueName): boolean {
+    const served = this.config.queue.workerQueues;
+    return served === undefined || served.includes(queue);
+  }
+
   /** Proves the backend answers; used by the readiness check. */
   async ping(): Promise<void> {
     if (this.connection.kind === 'redis') {

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { JOB_RUN_STATUSES, type JobRunStatus, type JobRunView } from '@tenantry/jobs';
+import { JOB_RUN_STATUSES, type JobRunPage, type JobRunStatus, type JobRunView } from '@tenantry/jobs';
 
 export class JobRunDto {
   @ApiProperty({ description: 'A 64-bit integer, as a decimal string.', example: '42' })
@@ -66,22 +66,11 @@ export class JobRunDto {
 
   static of(run: JobRunView): JobRunDto {
     return {
-      id: run.id,
-      tenantId: run.tenantId,
-      type: run.type,
-      status: run.status,
-      payload: run.payload,
-      attempts: run.attempts,
-      maxAttempts: run.maxAttempts,
-      idempotencyKey: run.idempotencyKey,
-      enqueuedBy: run.enqueuedBy,
+      ...run,
       enqueuedAt: run.enqueuedAt.toISOString(),
       availableAt: run.availableAt.toISOString(),
       startedAt: run.startedAt?.toISOString() ?? null,
       finishedAt: run.finishedAt?.toISOString() ?? null,
-      errorCode: run.errorCode,
-      errorMessage: run.errorMessage,
-      progress: run.progress,
     };
   }
 }
@@ -97,4 +86,8 @@ export class JobRunPageDto {
 
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
   nextCursor!: string | null;
+
+  static of(page: JobRunPage): JobRunPageDto {
+    return { items: page.items.map((run) => JobRunDto.of(run)), nextCursor: page.nextCursor };
+  }
 }

@@ -35,15 +35,7 @@ export class JobsController {
   @ApiOperation({ summary: 'Every tenant’s job runs, newest first (keyset-paginated, filterable).' })
   @ApiOkResponse({ type: JobRunPageDto })
   async list(@Query() query: ListJobsQuery): Promise<JobRunPageDto> {
-    const page = await this.runs.list({
-      type: query.type,
-      status: query.status,
-      from: query.from === undefined ? undefined : new Date(query.from),
-      to: query.to === undefined ? undefined : new Date(query.to),
-      limit: query.limit,
-      cursor: query.cursor,
-    });
-    return { items: page.items.map((run) => JobRunDto.of(run)), nextCursor: page.nextCursor };
+    return JobRunPageDto.of(await this.runs.list(query.toListQuery()));
   }
 
   @Get(':jobId')

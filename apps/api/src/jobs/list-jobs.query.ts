@@ -1,35 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import {
-  ArrayMaxSize,
-  IsArray,
-  IsDateString,
-  IsIn,
-  IsInt,
-  IsOptional,
-  IsString,
-  Max,
-  MaxLength,
-  Min,
-} from 'class-validator';
-import { JOB_RUN_STATUSES, type JobRunStatus } from '@tenantry/jobs';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsDateString, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
+import { JOB_RUN_STATUSES, type JobRunListQuery, type JobRunStatus } from '@tenantry/jobs';
+import { PageQuery } from '../paging/page.query';
 
-export class ListJobsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size.' })
-  // With stopAtFirstError, validators run from the one nearest the property up: type first.
-  @IsOptional()
-  @Type(() => Number)
-  @Max(200)
-  @Min(1)
-  @IsInt()
-  limit: number = 50;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @MaxLength(512)
-  @IsString()
-  cursor?: string;
-
+export class ListJobsQuery extends PageQuery {
   @ApiPropertyOptional({ description: 'Only runs of this job type.', maxLength: 200, example: 'tenant.token-check' })
   @IsOptional()
   @MaxLength(200)
@@ -58,4 +33,17 @@ export class ListJobsQuery {
   @IsOptional()
   @IsDateString({ strict: true })
   to?: string;
+
+  /** The history query these parameters ask for, within one tenant or across all. */
+  toListQuery(tenantId?: string): JobRunListQuery {
+    return {
+      tenantId,
+      type: this.type,
+      status: this.status,
+      from: this.from === undefined ? undefined : new Date(this.from),
+      to: this.to === undefined ? undefined : new Date(this.to),
+      limit: this.limit,
+      cursor: this.cursor,
+    };
+  }
 }

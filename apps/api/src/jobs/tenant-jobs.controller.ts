@@ -71,15 +71,6 @@ export class TenantJobsController {
   async list(@Param('tenantId', TenantIdPipe) tenantId: string, @Query() query: ListJobsQuery): Promise<JobRunPageDto> {
     // An unknown tenant is a 404, not an empty history.
     const tenant = await this.tenants.get(tenantId);
-    const page = await this.runs.list({
-      tenantId: tenant.tenantId,
-      type: query.type,
-      status: query.status,
-      from: query.from === undefined ? undefined : new Date(query.from),
-      to: query.to === undefined ? undefined : new Date(query.to),
-      limit: query.limit,
-      cursor: query.cursor,
-    });
-    return { items: page.items.map((run) => JobRunDto.of(run)), nextCursor: page.nextCursor };
+    return JobRunPageDto.of(await this.runs.list(query.toListQuery(tenant.tenantId)));
   }
 }

@@ -1,24 +1,10 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import { TENANT_STATUSES, TenantStatus } from '@tenantry/tenants';
+import { PageQuery } from '../paging/page.query';
 
-export class ListTenantsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50, description: 'Page size.' })
-  // With stopAtFirstError, validators run from the one nearest the property up: type first.
-  @IsOptional()
-  @Type(() => Number)
-  @Max(200)
-  @Min(1)
-  @IsInt()
-  limit: number = 50;
-
-  @ApiPropertyOptional({ description: 'The `nextCursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(512)
-  cursor?: string;
-
+export class ListTenantsQuery extends PageQuery {
   @ApiPropertyOptional({
     description: 'Only these statuses (comma-separated or repeated).',
     enum: TENANT_STATUSES,
