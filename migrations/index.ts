@@ -4,6 +4,7 @@ import { TokenHealth1764000002000 } from './1764000002000-token-health';
 import { OnboardingLinks1764000003000 } from './1764000003000-onboarding-links';
 import { JobRuntime1764000004000 } from './1764000004000-job-runtime';
 import { JobSchedules1764000005000 } from './1764000005000-job-schedules';
+import { DirectorySync1764000007000 } from './1764000007000-directory-sync';
 
 /**
  * Every migration, in order. Listed rather than globbed so the same list works from sources
@@ -17,4 +18,5 @@ export const ALL_MIGRATIONS = [
   OnboardingLinks1764000003000,
   JobRuntime1764000004000,
   JobSchedules1764000005000,
+  DirectorySync1764000007000,
 ];

@@ -59,12 +59,24 @@ describe('operator API: jobs', () => {
   const enqueue = (tenantId: string, body: unknown = { type: 'tenant.token-check' }) =>
     post<JobRun>(`/api/v1/tenants/${tenantId}/jobs`, body);
 
-  /** A demo tenant of the simulator whose admin consented, active as tests/api/tenants does it. */
+  /**
+   * A demo tenant of the simulator whose admin consented, active as tests/api/tenants does it,
+   * once the directory sync its activation enqueues has finished (so counts below are the test's).
+   */
   const activeDemoTenant = async (index: number) => {
     const demo = platform.sim.demo.tenants.filter((tenant) => tenant.consented)[index];
     await registry.recordConsent({ tenantId: demo.tenantId, consentedAt: new Date() }, 'test');
     await registry.transition(demo.tenantId, 'active', { reason: 'consent_verified', actor: 'test' });
-    return demo.tenantId;
+    for (let waited = 0; ; waited += 1) {
+      const [{ unfinished }] = await platform.dataSource.query<{ unfinished: number }[]>(
+        `SELECT count(*)::int AS unfinished FROM job_runs
+         WHERE tenant_id = $1 AND status IN ('queued', 'dispatched', 'running')`,
+        [demo.tenantId],
+      );
+      if (unfinished === 0) return demo.tenantId;
+      if (waited > 300) throw new Error(`the activation runs of ${demo.tenantId} never finished`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   };
   /** A tenant whose consent is not proven yet: its runs stay queued. */
   const pendingTenant = async () =>
@@ -329,6 +341,18 @@ describe('operator API: jobs', () => {
     const { status, body } = await get<Record<string, unknown>[]>('/api/v1/job-types');
     expect(status).toBe(200);
     expect(body).toEqual([
+      {
+        name: 'directory.users-sync',
+        attempts: 5,
+        backoff: { delayMs: 5000, maxDelayMs: 600_000 },
+        timeoutMs: 7_200_000,
+        concurrencyPerTenant: 1,
+        payloadSchema: expect.objectContaining({
+          type: 'object',
+          properties: { full: { type: 'boolean', default: false } },
+          additionalProperties: false,
+        }),
+      },
       {
         name: 'tenant.token-check',
         attempts: 3,

@@ -7,6 +7,7 @@ import { createTestDatabase, TestDatabase } from '@tenantry/testing';
 import { TenantTokenHealth, TokenCacheEntry, TokenLock } from '@tenantry/identity';
 import { OnboardingLink } from '@tenantry/onboarding';
 import { JobHold, JobRun, JobSchedule, TenantJobQueue } from '@tenantry/jobs';
+import { DirectorySyncState, DirectoryUser } from '@tenantry/directory-sync';
 
 const ENTITIES = [
   Tenant,
@@ -21,6 +22,8 @@ const ENTITIES = [
   TenantJobQueue,
   JobHold,
   JobSchedule,
+  DirectoryUser,
+  DirectorySyncState,
 ];
 
 describe('migrations', () => {
@@ -50,6 +53,8 @@ describe('migrations', () => {
     expect(await tables()).toEqual([
       'api_keys',
       'audit_events',
+      'directory_sync_states',
+      'directory_users',
       'job_holds',
       'job_runs',
       'job_schedules',
@@ -76,6 +81,6 @@ describe('migrations', () => {
     } while (reverted.length > 0);
     expect(await tables()).toEqual([]);
     await migrate(dataSource, 'up');
-    expect(await tables()).toHaveLength(12);
+    expect(await tables()).toHaveLength(14);
   });
 });

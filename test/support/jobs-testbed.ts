@@ -1,9 +1,14 @@
-import { INestApplicationContext, Module, Type } from '@nestjs/common';
+import { INestApplicationContext, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, loadConfig } from '@tenantry/config';
-import { identityPlatformOfSimulator, type RunningEntraSim, startEntraSim } from '@tenantry/entra-sim';
+import {
+  type EntraSimOptions,
+  identityPlatformOfSimulator,
+  type RunningEntraSim,
+  startEntraSim,
+} from '@tenantry/entra-sim';
 import { JobExecutor, Jobs, JobsModule } from '@tenantry/jobs';
 import { RuntimeModule } from '@tenantry/runtime';
 import { TenantRegistry } from '@tenantry/tenants';
@@ -13,8 +18,12 @@ export interface JobsTestbedOptions {
   readonly queue: 'redis' | 'postgres';
   /** The job types this deployment has (test doubles of an ISV's). */
   readonly types: readonly Type[];
+  /** Modules the job types inject from (as `WorkloadModule` passes them). */
+  readonly imports?: ModuleMetadata['imports'];
   /** Extra environment, as an operator would set it (limits, lease). */
   readonly env?: Record<string, string>;
+  /** The simulator's options (default: the demo seed). */
+  readonly sim?: EntraSimOptions;
 }
 
 export interface JobsProcess {
@@ -42,7 +51,7 @@ export interface JobsTestbed extends JobsProcess {
 
 /** The job runtime on the real PostgreSQL and Redis (or BullMQ's PostgreSQL backend). */
 export async function startJobsTestbed(options: JobsTestbedOptions): Promise<JobsTestbed> {
-  const sim = await startEntraSim({ seed: 'demo' });
+  const sim = await startEntraSim({ seed: 'demo', ...options.sim });
   const database = await createTestDatabase();
   const prefix = uniqueQueuePrefix();
   const config = loadConfig({
@@ -57,7 +66,13 @@ export async function startJobsTestbed(options: JobsTestbedOptions): Promise<Job
   });
   const identity = identityPlatformOfSimulator(sim);
 
-  @Module({ imports: [RuntimeModule.forRoot(config, identity), JobsModule.forRoot({ types: options.types })] })
+  @Module({
+    imports: [
+      RuntimeModule.forRoot(config, identity),
+      ...(options.imports ?? []),
+      JobsModule.forRoot({ types: options.types, imports: options.imports }),
+    ],
+  })
   class JobsProcessModule {}
 
   const processes: INestApplicationContext[] = [];

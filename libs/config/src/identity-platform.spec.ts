@@ -21,6 +21,7 @@ describe('identityPlatformOf', () => {
 
   it.each([
     ['US Government', 'https://login.microsoftonline.us', 'https://graph.microsoft.us'],
+    ['US Government DoD', 'https://login.microsoftonline.us', 'https://dod-graph.microsoft.us'],
     ['China (21Vianet)', 'https://login.partner.microsoftonline.cn', 'https://microsoftgraph.chinacloudapi.cn'],
   ])('targets the %s cloud and its own Graph resource', (_cloud, authorityHost, graph) => {
     const platform = identityPlatformOf(entra({ AZURE_AUTHORITY_HOST: authorityHost, GRAPH_BASE_URL: graph }));
@@ -41,6 +42,8 @@ describe('identityPlatformOf', () => {
     );
     expect(platform.knownAuthorities).toEqual(['login.proxy.example:8443']);
     expect(platform.graphBaseUrl).toBe('https://graph.proxy.example/v1.0');
+    // What is behind it is global Graph: tokens are for Graph, not for the proxy's host.
+    expect(platform.resource).toBe('https://graph.microsoft.com');
   });
 
   it('refuses simulator mode: only the entry point that started the simulator can describe it', () => {

@@ -35,6 +35,8 @@ const MICROSOFT_AUTHORITY_HOSTS = [
   'login.partner.microsoftonline.cn',
 ];
 const GRAPH_RESOURCE = 'https://graph.microsoft.com';
+/** National clouds' Graph hosts: each is its own token resource. Any other host (a proxy, the simulator) fronts global Graph. */
+const SOVEREIGN_GRAPH_HOSTS = ['graph.microsoft.us', 'dod-graph.microsoft.us', 'microsoftgraph.chinacloudapi.cn'];
 
 /** The identity platform of an `entra`-mode configuration. */
 export function identityPlatformOf(config: AppConfig): IdentityPlatform {
@@ -51,8 +53,7 @@ export function identityPlatformOf(config: AppConfig): IdentityPlatform {
     graphBaseUrl: /\/(v1\.0|beta)$/.test(graph.pathname)
       ? config.azure.graphBaseUrl
       : `${config.azure.graphBaseUrl}/v1.0`,
-    // Sovereign Graph hosts (graph.microsoft.us, microsoftgraph.chinacloudapi.cn) are their own resource.
-    resource: graph.pathname === '/' || /^\/(v1\.0|beta)$/.test(graph.pathname) ? graph.origin : GRAPH_RESOURCE,
+    resource: SOVEREIGN_GRAPH_HOSTS.includes(graph.hostname) ? graph.origin : GRAPH_RESOURCE,
     knownAuthorities: MICROSOFT_AUTHORITY_HOSTS.includes(authority.hostname) ? [] : [authority.host],
     extraCaPem: undefined,
     requiredAppRoles: config.azure.requiredAppRoles,

@@ -1,4 +1,4 @@
-import { InvalidCursorError, KeysetCursor } from './keyset-cursor';
+import { containsPattern, InvalidCursorError, KeysetCursor } from './keyset-cursor';
 
 describe('KeysetCursor', () => {
   const kinds = ['timestamp', 'uuid'] as const;
@@ -17,5 +17,26 @@ describe('KeysetCursor', () => {
     ['an object', Buffer.from('{"a":1}').toString('base64url')],
   ])('refuses %s', (_case, cursor) => {
     expect(() => KeysetCursor.decode(cursor, kinds)).toThrow(InvalidCursorError);
+  });
+});
+
+describe('KeysetCursor.page', () => {
+  it('cuts the extra row off and points the cursor after the last row kept', () => {
+    const page = KeysetCursor.page([{ id: 1 }, { id: 2 }, { id: 3 }], 2, (row) => [row.id]);
+    expect(page.items).toEqual([{ id: 1 }, { id: 2 }]);
+    expect(KeysetCursor.decode(page.nextCursor as string, ['number'] as const)).toEqual([2]);
+  });
+
+  it('has no cursor when nothing is left', () => {
+    expect(KeysetCursor.page([{ id: 1 }, { id: 2 }], 2, (row) => [row.id])).toEqual({
+      items: [{ id: 1 }, { id: 2 }],
+      nextCursor: null,
+    });
+  });
+});
+
+describe('containsPattern', () => {
+  it('matches the text anywhere, taking % _ and \\ literally', () => {
+    expect(containsPattern('50%_off\\')).toBe('%50\\%\\_off\\\\%');
   });
 });

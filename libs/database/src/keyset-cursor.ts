@@ -11,6 +11,16 @@ export class InvalidCursorError extends DomainError {
 
 type CursorValue = string | number;
 
+export interface KeysetPage<Row> {
+  readonly items: Row[];
+  readonly nextCursor: string | null;
+}
+
+/** An ILIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
+}
+
 /**
  * Opaque keyset-pagination cursors: the sort key of the last row, base64url-encoded. They carry
  * no authority (filters are applied again on every page), so a tampered cursor can only be
@@ -19,6 +29,16 @@ type CursorValue = string | number;
 export const KeysetCursor = {
   encode(values: readonly CursorValue[]): string {
     return Buffer.from(JSON.stringify(values)).toString('base64url');
+  },
+
+  /**
+   * A page from `limit + 1` rows fetched in list order: the first `limit`, and a cursor after
+   * the last of them when there was more.
+   */
+  page<Row>(rows: readonly Row[], limit: number, keyOf: (row: Row) => readonly CursorValue[]): KeysetPage<Row> {
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last !== undefined ? this.encode(keyOf(last)) : null };
   },
 
   decode<const Kinds extends readonly ('string' | 'number' | 'timestamp' | 'uuid')[]>(

@@ -81,7 +81,7 @@ export class IdentityHttpClient implements INetworkModule {
             }
             if (exchange) {
               exchange.status = status;
-              exchange.retryAfterMs = retryAfterMs(headers['retry-after']);
+              exchange.retryAfterMs = parseRetryAfterMs(headers['retry-after']);
             }
             const text = Buffer.concat(chunks).toString('utf8');
             let parsed: unknown = {};
@@ -103,7 +103,8 @@ export class IdentityHttpClient implements INetworkModule {
   }
 }
 
-function retryAfterMs(header: string | undefined): number | undefined {
+/** `Retry-After` in milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function parseRetryAfterMs(header: string | null | undefined): number | undefined {
   if (!header) return undefined;
   if (/^\d+$/.test(header)) return Number(header) * 1000;
   const date = Date.parse(header);

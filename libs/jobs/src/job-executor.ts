@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShu
 import type { Job, Worker } from 'bullmq';
 import { type AppConfig, APP_CONFIG } from '@tenantry/config';
 import { DomainError } from '@tenantry/errors';
+import { GraphClients, GraphThrottledError } from '@tenantry/graph';
 import {
   ApplicationCredentialError,
   IdentityThrottledError,
@@ -65,6 +66,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     private readonly signal: DispatchSignal,
     private readonly tokens: TokenService,
     private readonly tenants: LiveTenants,
+    private readonly graph: GraphClients,
   ) {
     const { leaseMs } = config.jobs;
     this.recorder = new GroupCommit(
@@ -207,6 +209,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
       logger: this.loggerFor(data),
       signal: controller.signal,
       getToken: (tokenOptions) => this.tokens.getToken(data.tenantId, { forceRefresh: tokenOptions?.forceRefresh }),
+      graph: this.graph.forTenant(data.tenantId, { signal: controller.signal }),
       progress: (counters) => {
         job.progress = { ...counters };
       },
@@ -226,7 +229,11 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
       // Stopped by a deploy, not by its own doing: the next worker runs it with the attempt back.
       return { kind: 'requeue', errorCode: error.code, errorMessage };
     }
-    if (error instanceof TenantThrottledError || error instanceof IdentityThrottledError) {
+    if (
+      error instanceof TenantThrottledError ||
+      error instanceof IdentityThrottledError ||
+      error instanceof GraphThrottledError
+    ) {
       await this.wait('tenant', () =>
         this.store.throttleTenant(data.tenantId, new Date(Date.now() + error.retryAfterMs), errorCode),
       );

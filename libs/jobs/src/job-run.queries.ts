@@ -84,13 +84,7 @@ export class JobRunQueries {
       if (!isJobRunId(id)) throw new InvalidCursorError();
       builder.andWhere('(run.enqueuedAt, run.id) < (:enqueuedAt, :id)', { enqueuedAt, id });
     }
-    const rows = await builder.getMany();
-    const items: JobRunView[] = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor:
-        rows.length > query.limit && last ? KeysetCursor.encode([last.enqueuedAt.toISOString(), last.id]) : null,
-    };
+    const rows: JobRunView[] = await builder.getMany();
+    return KeysetCursor.page(rows, query.limit, (run) => [run.enqueuedAt.toISOString(), run.id]);
   }
 }

@@ -1,6 +1,7 @@
 import { applyDecorators, Injectable } from '@nestjs/common';
 import { DiscoveryService } from '@nestjs/core';
 import type { z } from 'zod';
+import type { TenantGraph } from '@tenantry/graph';
 import type { AccessToken, GetTokenOptions } from '@tenantry/identity';
 
 /** How a job type runs; every field but `name` and `payload` has a default. */
@@ -47,6 +48,11 @@ export interface JobContext {
   readonly signal: AbortSignal;
   /** An app-only token for this tenant (Microsoft Graph unless `resource` says otherwise). */
   getToken(options?: Pick<GetTokenOptions, 'forceRefresh'>): Promise<AccessToken>;
+  /**
+   * Microsoft Graph as the app in this tenant, aborted with `signal`. Its throttling makes only
+   * this tenant's jobs wait (the run goes back to the queue without using an attempt).
+   */
+  readonly graph: TenantGraph;
   /** Replaces the run's progress counters (e.g. `{ pages: 3, users: 300 }`); cheap to call often. */
   progress(counters: Record<string, number>): void;
 }

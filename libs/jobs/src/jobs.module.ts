@@ -1,6 +1,7 @@
-import { DynamicModule, Module, Type } from '@nestjs/common';
+import { DynamicModule, Module, ModuleMetadata, Type } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { GraphModule } from '@tenantry/graph';
 import { IdentityModule } from '@tenantry/identity';
 import { TenantsModule } from '@tenantry/tenants';
 import { DispatchSignal } from './dispatch-signal';
@@ -29,13 +30,19 @@ const EXPORTED = [Jobs, JobTypeRegistry, JobRunStore, JobExecutor, JobSchedules,
  */
 @Module({})
 export class JobsModule {
-  static forRoot(options: { readonly types: readonly Type[] }): DynamicModule {
+  static forRoot(options: {
+    readonly types: readonly Type[];
+    /** Modules whose exports the job types inject. */
+    readonly imports?: ModuleMetadata['imports'];
+  }): DynamicModule {
     return {
       module: JobsModule,
       imports: [
         DiscoveryModule,
         TenantsModule,
         IdentityModule,
+        GraphModule,
+        ...(options.imports ?? []),
         TypeOrmModule.forFeature([JobRun, TenantJobQueue, JobHold, JobSchedule]),
         JobHistoryModule,
       ],

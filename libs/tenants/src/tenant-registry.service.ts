@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { KeysetCursor } from '@tenantry/database';
+import { containsPattern, KeysetCursor } from '@tenantry/database';
 import { TenantEvent } from './tenant-event.entity';
 import { TenantLifecycleEvents } from './tenant-lifecycle.events';
 import { assertTenantId } from './tenant-id';
@@ -69,24 +69,19 @@ export class TenantRegistry {
       .take(query.limit + 1);
     if (query.status?.length) builder.andWhere('tenant.status IN (:...status)', { status: query.status });
     if (query.search) {
-      const pattern = `%${query.search.replace(/[\\%_]/g, (character) => `\\${character}`)}%`;
       builder.andWhere(
         '(tenant.displayName ILIKE :pattern OR tenant.primaryDomain ILIKE :pattern OR CAST(tenant.tenantId AS text) ILIKE :pattern)',
-        { pattern },
+        { pattern: containsPattern(query.search) },
       );
     }
     if (query.cursor) {
       const [createdAt, tenantId] = KeysetCursor.decode(query.cursor, ['timestamp', 'uuid'] as const);
       builder.andWhere('(tenant.createdAt, tenant.tenantId) < (:createdAt, :tenantId)', { createdAt, tenantId });
     }
-    const rows = await builder.getMany();
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return {
-      items,
-      nextCursor:
-        rows.length > query.limit && last ? KeysetCursor.encode([last.createdAt.toISOString(), last.tenantId]) : null,
-    };
+    return KeysetCursor.page(await builder.getMany(), query.limit, (tenant) => [
+      tenant.createdAt.toISOString(),
+      tenant.tenantId,
+    ]);
   }
 
   /**

@@ -1,0 +1,226 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { assertTenantId } from '@tenantry/tenants';
+import type { SyncRoundKind } from './directory-sync-state.entity';
+
+/** The Graph user properties the sync keeps (`id` always comes); widen freely, no migration needed. */
+export const SYNCED_USER_PROPERTIES = ['userPrincipalName', 'displayName', 'mail', 'accountEnabled'] as const;
+
+/** A user as `users/delta` returns it: properties, or `@removed` for a deletion. */
+export interface GraphUserChange {
+  readonly id: string;
+  readonly '@removed'?: { readonly reason?: string };
+  readonly [property: string]: unknown;
+}
+
+export interface RoundCheckpoint {
+  readonly kind: SyncRoundKind;
+  /** The page to fetch next. */
+  readonly link: string;
+  readonly pages: number;
+  readonly users: number;
+}
+
+export interface PageWritten {
+  /** Rows this page inserted, changed or marked deleted. */
+  readonly written: number;
+  /** The round so far. */
+  readonly pages: number;
+  readonly users: number;
+}
+
+/** The columns listing and search use, each projected from a user's properties. */
+const PROJECTED: readonly (readonly [column: string, of: (properties: string) => string])[] = [
+  ['user_principal_name', (p) => `coalesce(${p}->>'userPrincipalName', '')`],
+  ['display_name', (p) => `${p}->>'displayName'`],
+  ['mail', (p) => `${p}->>'mail'`],
+  ['account_enabled', (p) => `(${p}->>'accountEnabled')::boolean`],
+];
+const MERGED = `(d.properties || excluded.properties)`;
+
+/**
+ * Writes one page of a delta round and its checkpoint in one statement, so the snapshot and the
+ * place to resume from cannot disagree after a crash. An unchanged user is not rewritten unless
+ * a full round must mark it seen (`last_seen_at` before the round started); the round's end then
+ * marks deleted whoever it did not see.
+ */
+const WRITE_PAGE = `
+  WITH incoming AS (
+    SELECT (e->>'id')::uuid AS object_id, e->'p' AS properties, (e->>'r')::boolean AS removed
+    FROM jsonb_array_elements($2::jsonb) AS e
+  ),
+  full_round AS (
+    SELECT round_started_at AS since FROM directory_sync_states WHERE tenant_id = $1 AND round_kind = 'full'
+  ),
+  upserted AS (
+    INSERT INTO directory_users AS d (tenant_id, object_id, properties,
+      ${PROJECTED.map(([column]) => column).join(', ')}, first_seen_at, last_seen_at, updated_at)
+    SELECT $1, i.object_id, i.properties, ${PROJECTED.map(([, of]) => of('i.properties')).join(', ')}, now(), now(), now()
+    FROM incoming i WHERE NOT i.removed
+    ON CONFLICT (tenant_id, object_id) DO UPDATE SET
+      properties = ${MERGED},
+      ${PROJECTED.map(([column, of]) => `${column} = ${of(MERGED)}`).join(', ')},
+      deleted_at = NULL,
+      last_seen_at = now(),
+      updated_at = CASE WHEN ${MERGED} IS DISTINCT FROM d.properties OR d.deleted_at IS NOT NULL
+                        THEN now() ELSE d.updated_at END
+    WHERE ${MERGED} IS DISTINCT FROM d.properties
+       OR d.deleted_at IS NOT NULL
+       OR d.last_seen_at < (SELECT since FROM full_round)
+    RETURNING 1
+  ),
+  removed AS (
+    UPDATE directory_users d SET deleted_at = now(), last_seen_at = now(), updated_at = now()
+    FROM incoming i
+    WHERE i.removed AND d.tenant_id = $1 AND d.object_id = i.object_id AND d.deleted_at IS NULL
+    RETURNING 1
+  ),
+  checkpoint AS (
+    UPDATE directory_sync_states
+    SET round_link = $3, round_pages = round_pages + 1, round_users = round_users + $4, updated_at = now()
+    WHERE tenant_id = $1
+    RETURNING round_pages, round_users
+  )
+  SELECT (SELECT count(*) FROM upserted)::int + (SELECT count(*) FROM removed)::int AS written,
+         (SELECT round_pages FROM checkpoint) AS pages, (SELECT round_users FROM checkpoint) AS users`;
+
+/** Ends a round: a full one marks deleted the users it did not see; the delta link is kept. */
+const FINISH_ROUND = `
+  WITH swept AS (
+    UPDATE directory_users d SET deleted_at = now(), updated_at = now()
+    FROM directory_sync_states s
+    WHERE s.tenant_id = $1 AND s.round_kind = 'full' AND d.tenant_id = $1
+      AND d.last_seen_at < s.round_started_at AND d.deleted_at IS NULL
+    RETURNING 1
+  ),
+  finished AS (
+    UPDATE directory_sync_states
+    SET delta_link = $2, round_kind = NULL, round_link = NULL, round_started_at = NULL,
+        last_success_at = now(),
+        last_full_sync_at = CASE WHEN round_kind = 'full' THEN now() ELSE last_full_sync_at END,
+        last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
+    WHERE tenant_id = $1
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM swept)::int AS swept, (SELECT count(*) FROM finished)::int AS finished`;
+
+/** The write side of the directory snapshot: only the sync calls it. */
+@Injectable()
+export class DirectoryStore {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /** The round in progress, if a previous run stopped inside one. */
+  async roundInProgress(tenantId: string): Promise<{ round: RoundCheckpoint | null; deltaLink: string | null }> {
+    const [row] = await this.dataSource.query<
+      {
+        round_kind: SyncRoundKind | null;
+        round_link: string | null;
+        round_pages: number;
+        round_users: number;
+        delta_link: string | null;
+      }[]
+    >(
+      `SELECT round_kind, round_link, round_pages, round_users, delta_link FROM directory_sync_states WHERE tenant_id = $1`,
+      [assertTenantId(tenantId)],
+    );
+    if (!row) return { round: null, deltaLink: null };
+    const round =
+      row.round_kind && row.round_link
+        ? { kind: row.round_kind, link: row.round_link, pages: row.round_pages, users: row.round_users }
+        : null;
+    return { round, deltaLink: row.delta_link };
+  }
+
+  /** Starts a round at `link` (a full round from the start, or incremental from the delta link). */
+  async startRound(tenantId: string, kind: SyncRoundKind, link: string): Promise<RoundCheckpoint> {
+    await this.dataSource.query(
+      `INSERT INTO directory_sync_states AS s (tenant_id, round_kind, round_link, round_started_at, round_pages, round_users, updated_at)
+       VALUES ($1, $2, $3, now(), 0, 0, now())
+       ON CONFLICT (tenant_id) DO UPDATE SET round_kind = $2, round_link = $3, round_started_at = now(),
+         round_pages = 0, round_users = 0, updated_at = now(),
+         -- a full round replaces the delta link it ends with; until then the old one is no use
+         delta_link = CASE WHEN $2 = 'full' THEN NULL ELSE s.delta_link END`,
+      [assertTenantId(tenantId), kind, link],
+    );
+    return { kind, link, pages: 0, users: 0 };
+  }
+
+  /** Writes a page that has a next one; `nextLink` becomes the checkpoint. */
+  async writePage(tenantId: string, users: readonly GraphUserChange[], nextLink: string): Promise<PageWritten> {
+    return this.write(this.dataSource.manager, tenantId, users, nextLink);
+  }
+
+  /** Writes the round's last page and ends the round, in one transaction. */
+  async writeLastPage(
+    tenantId: string,
+    users: readonly GraphUserChange[],
+    deltaLink: string,
+  ): Promise<PageWritten & { swept: number }> {
+    return this.dataSource.transaction(async (manager) => {
+      const page = await this.write(manager, tenantId, users, null);
+      const [{ swept }] = await manager.query<{ swept: number }[]>(FINISH_ROUND, [assertTenantId(tenantId), deltaLink]);
+      return { ...page, swept };
+    });
+  }
+
+  /** Remembers why the last sync failed, for operators; the round's checkpoint stays. */
+  async recordFailure(tenantId: string, code: string, message: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO directory_sync_states (tenant_id, last_error_code, last_error_message, last_error_at, updated_at)
+       VALUES ($1, $2, $3, now(), now())
+       ON CONFLICT (tenant_id) DO UPDATE SET last_error_code = $2, last_error_message = $3, last_error_at = now(), updated_at = now()`,
+      [assertTenantId(tenantId), code, message],
+    );
+  }
+
+  /** Forgets the tenant's directory (offboarding): users and sync state. */
+  async purge(tenantId: string): Promise<number> {
+    const id = assertTenantId(tenantId);
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(`DELETE FROM directory_sync_states WHERE tenant_id = $1`, [id]);
+      const [, deleted] = await manager.query<[unknown, number]>(`DELETE FROM directory_users WHERE tenant_id = $1`, [
+        id,
+      ]);
+      return deleted;
+    });
+  }
+
+  private async write(
+    manager: EntityManager,
+    tenantId: string,
+    users: readonly GraphUserChange[],
+    nextLink: string | null,
+  ): Promise<PageWritten> {
+    const [row] = await manager.query<PageWritten[]>(WRITE_PAGE, [
+      assertTenantId(tenantId),
+      JSON.stringify(toPageRows(users)),
+      nextLink,
+      users.length,
+    ]);
+    return row;
+  }
+}
+
+/**
+ * What the statement reads: per user, its id, whether it was removed, and the synced properties
+ * the answer carried (absent ones are kept from before). Graph may repeat a user within a
+ * round; within one page the last answer wins, as one row cannot be written twice per statement.
+ */
+export function toPageRows(
+  users: readonly GraphUserChange[],
+): { id: string; r: boolean; p: Record<string, unknown> }[] {
+  const rows = new Map<string, { id: string; r: boolean; p: Record<string, unknown> }>();
+  for (const user of users) {
+    const id = String(user.id).toLowerCase();
+    if (user['@removed']) {
+      rows.set(id, { id, r: true, p: {} });
+      continue;
+    }
+    const properties: Record<string, unknown> = {};
+    for (const name of SYNCED_USER_PROPERTIES) if (name in user) properties[name] = user[name];
+    const earlier = rows.get(id);
+    rows.set(id, { id, r: false, p: earlier && !earlier.r ? { ...earlier.p, ...properties } : properties });
+  }
+  return [...rows.values()];
+}

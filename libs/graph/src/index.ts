@@ -1,0 +1,4 @@
+export * from './graph-clients';
+export * from './graph.errors';
+export * from './graph.module';
+export * from './tenant-graph';

@@ -1,0 +1,155 @@
+import { DirectorySyncModule, DirectoryUsersSyncJob } from '@tenantry/directory-sync';
+import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  activate,
+  directoryOf,
+  finishedSync,
+  liveUsers,
+  roundPages,
+  seedDirectory,
+  snapshotOf,
+  SYNC_TYPE,
+} from './support/directory-fixtures';
+
+/** Row versions (`xmin`) by object id: what a sync rewrote shows as a changed version. */
+async function rowVersions(bed: JobsTestbed, tenantId: string): Promise<Map<string, string>> {
+  const rows = await bed.dataSource.query<{ object_id: string; version: string }[]>(
+    `SELECT object_id, xmin::text AS version FROM directory_users WHERE tenant_id = $1`,
+    [tenantId],
+  );
+  return new Map(rows.map((row) => [row.object_id, row.version]));
+}
+
+function rewritten(before: Map<string, string>, after: Map<string, string>): string[] {
+  return [...after]
+    .filter(([id, version]) => before.get(id) !== version)
+    .map(([id]) => id)
+    .sort();
+}
+
+describe('directory users sync', () => {
+  let bed: JobsTestbed;
+
+  beforeAll(async () => {
+    bed = await startJobsTestbed({ queue: 'redis', types: [DirectoryUsersSyncJob], imports: [DirectorySyncModule] });
+    bed.startWorker();
+  });
+
+  afterAll(() => bed?.close());
+
+  const syncAgain = async (tenantId: string, n: number, payload: Record<string, unknown> = {}) => {
+    await bed.jobs.enqueue(tenantId, { type: SYNC_TYPE, payload });
+    return finishedSync(bed, tenantId, n);
+  };
+
+  it('syncs 10,000 users over many pages exactly, once on activation', async () => {
+    const tenantId = seedDirectory(bed.sim, 10_000);
+    await activate(bed, tenantId);
+
+    const run = await finishedSync(bed, tenantId, 1);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(run.progress).toEqual({ pages: 50, users: 10_000, written: 10_000 });
+    expect(await liveUsers(bed.dataSource, tenantId)).toEqual(directoryOf(bed.sim, tenantId));
+    const [schedule] = await bed.dataSource.query(
+      `SELECT every_ms, origin FROM job_schedules WHERE tenant_id = $1 AND type = $2`,
+      [tenantId, SYNC_TYPE],
+    );
+    expect(schedule).toEqual({ every_ms: 6 * 3_600_000, origin: 'default' });
+  }, 120_000);
+
+  it('syncs adds, updates and deletions between runs as changes only, and nothing when nothing changed', async () => {
+    const tenantId = seedDirectory(bed.sim, 1_000);
+    await activate(bed, tenantId);
+    await finishedSync(bed, tenantId, 1);
+    const before = await rowVersions(bed, tenantId);
+    const users = bed.sim.state.listUsers(tenantId);
+
+    const added = [0, 1, 2].map((i) => bed.sim.state.upsertUser(tenantId, { displayName: `New ${i}` }).id);
+    bed.sim.state.updateUser(tenantId, users[10].id, { displayName: 'Renamed Ten' });
+    bed.sim.state.updateUser(tenantId, users[11].id, { mail: null });
+    bed.sim.state.updateUser(tenantId, users[12].id, { accountEnabled: !users[12].accountEnabled });
+    bed.sim.state.deleteUser(tenantId, users[20].id);
+    bed.sim.state.deleteUser(tenantId, users[21].id);
+    bed.sim.state.deleteUser(tenantId, users[22].id, { permanent: true });
+
+    const second = await syncAgain(tenantId, 2);
+    expect(second).toMatchObject({ status: 'succeeded' });
+    expect(second.progress).toEqual({ pages: 1, users: 9, written: 9 });
+    expect(await liveUsers(bed.dataSource, tenantId)).toEqual(directoryOf(bed.sim, tenantId));
+    const snapshot = await snapshotOf(bed.dataSource, tenantId);
+    expect([20, 21, 22].map((i) => snapshot.get(users[i].id)?.deleted)).toEqual([true, true, true]);
+    const afterSecond = await rowVersions(bed, tenantId);
+    expect(rewritten(before, afterSecond)).toEqual(
+      [...added, ...[10, 11, 12, 20, 21, 22].map((i) => users[i].id)].sort(),
+    );
+
+    const third = await syncAgain(tenantId, 3);
+    expect(third.progress).toEqual({ pages: 1, users: 0, written: 0 });
+    expect(rewritten(afterSecond, await rowVersions(bed, tenantId))).toEqual([]);
+  }, 60_000);
+
+  it('recovers from an expired delta link with a full resync that ends as a fresh sync would', async () => {
+    const tenantId = seedDirectory(bed.sim, 600);
+    await activate(bed, tenantId);
+    await finishedSync(bed, tenantId, 1);
+    const users = bed.sim.state.listUsers(tenantId);
+    // Changes Graph will never report as changes: the delta state they happened in is lost.
+    bed.sim.state.invalidateDeltaTokens(tenantId);
+    for (const user of users.slice(0, 5)) bed.sim.state.deleteUser(tenantId, user.id);
+    bed.sim.state.updateUser(tenantId, users[5].id, { displayName: 'Changed while lost' });
+    bed.sim.state.upsertUser(tenantId, { displayName: 'Born while lost' });
+
+    const run = await syncAgain(tenantId, 2);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(run.progress).toMatchObject({ pages: 3, users: 596 });
+    expect(await liveUsers(bed.dataSource, tenantId)).toEqual(directoryOf(bed.sim, tenantId));
+    const snapshot = await snapshotOf(bed.dataSource, tenantId);
+    expect(users.slice(0, 5).map((user) => snapshot.get(user.id)?.deleted)).toEqual([true, true, true, true, true]);
+
+    // The resync stored a working delta link again: the next run is incremental.
+    bed.sim.state.updateUser(tenantId, users[6].id, { displayName: 'After the resync' });
+    expect((await syncAgain(tenantId, 3)).progress).toEqual({ pages: 1, users: 1, written: 1 });
+  }, 60_000);
+
+  it('completes through a 429 storm mid-sync with the right state, slowing only the throttled tenant', async () => {
+    const stormy = seedDirectory(bed.sim, 5_000);
+    const calm = seedDirectory(bed.sim, 5_000);
+    // Slow enough that the storm lands mid-round.
+    bed.sim.faults.add({ tenant: stormy, endpoint: 'graph.delta', latencyMs: 30 });
+    await activate(bed, stormy);
+    await activate(bed, calm);
+    while ((await roundPages(bed.dataSource, stormy)) < 3) await sleep(5);
+    // More 429s than the client retries in place: the runtime takes over, then resumes the round.
+    bed.sim.faults.add({ tenant: stormy, endpoint: 'graph.delta', status: 429, retryAfterSeconds: 1, count: 5 });
+
+    const [stormyRun, calmRun] = await Promise.all([finishedSync(bed, stormy, 1), finishedSync(bed, calm, 1)]);
+    bed.sim.faults.clear();
+    expect(stormyRun).toMatchObject({ status: 'succeeded', progress: { pages: 25, users: 5_000 } });
+    expect(calmRun).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(await liveUsers(bed.dataSource, stormy)).toEqual(directoryOf(bed.sim, stormy));
+    expect(await liveUsers(bed.dataSource, calm)).toEqual(directoryOf(bed.sim, calm));
+    // Every page was fetched once: the run resumed from its checkpoint, not from the start.
+    expect(bed.sim.counters.get(stormy, 'graph.delta')).toBe(25 + 5);
+    const throttles = await bed.dataSource.query<{ tenant_id: string; throttle_reason: string | null }[]>(
+      `SELECT tenant_id, throttle_reason FROM tenant_job_queues WHERE tenant_id IN ($1, $2)`,
+      [stormy, calm],
+    );
+    expect(Object.fromEntries(throttles.map((row) => [row.tenant_id, row.throttle_reason]))).toEqual({
+      [stormy]: 'graph_throttled',
+      [calm]: null,
+    });
+  }, 60_000);
+
+  it('keeps two tenants syncing at once apart', async () => {
+    const first = seedDirectory(bed.sim, 2_000);
+    const second = seedDirectory(bed.sim, 2_000);
+    await Promise.all([activate(bed, first), activate(bed, second)]);
+    await Promise.all([finishedSync(bed, first, 1), finishedSync(bed, second, 1)]);
+
+    expect(await liveUsers(bed.dataSource, first)).toEqual(directoryOf(bed.sim, first));
+    expect(await liveUsers(bed.dataSource, second)).toEqual(directoryOf(bed.sim, second));
+    const firstIds = new Set(bed.sim.state.listUsers(first).map((user) => user.id));
+    expect([...(await snapshotOf(bed.dataSource, second)).keys()].filter((id) => firstIds.has(id))).toEqual([]);
+  }, 60_000);
+});
