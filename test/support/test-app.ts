@@ -27,7 +27,20 @@ export interface TestApp {
   readonly sim: RunningEntraSim;
   /** Creates an API key with that role and returns the key itself. */
   keyFor(role: OperatorRole): Promise<string>;
+  /** One HTTP request to the platform, as a client sends it (JSON body, API key when given). */
+  request<T>(
+    method: string,
+    path: string,
+    options?: { readonly key?: string; readonly body?: unknown },
+  ): Promise<ApiAnswer<T>>;
   close(): Promise<void>;
+}
+
+export interface ApiAnswer<T> {
+  readonly status: number;
+  /** The parsed JSON body (undefined when empty). */
+  readonly body: T;
+  readonly type: string | null;
 }
 
 /**
@@ -67,15 +80,32 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     throw error;
   }
   const address = app.getHttpServer().address() as { port: number };
+  const baseUrl = `http://127.0.0.1:${address.port}`;
 
   return {
     app,
     config,
-    baseUrl: `http://127.0.0.1:${address.port}`,
+    baseUrl,
     dataSource: app.get(DataSource),
     database,
     sim,
     keyFor: async (role) => (await app.get(ApiKeyService).create(`test-${role}`, role, 'test')).key,
+    request: async <T>(method: string, path: string, options: { key?: string; body?: unknown } = {}) => {
+      const response = await fetch(baseUrl + path, {
+        method,
+        headers: {
+          ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: (text === '' ? undefined : JSON.parse(text)) as T,
+        type: response.headers.get('content-type'),
+      };
+    },
     close: async () => {
       await app.close();
       if (config.queue.redisUrl) await deleteRedisPrefix(config.queue.redisUrl, prefix);

@@ -22,6 +22,7 @@ import { HTTP_REQUEST_DURATION, HttpMetricsMiddleware } from './metrics/http-met
 import { MetricsController } from './metrics/metrics.controller';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RequestValidationError } from './problems/request-validation.error';
+import { TenantDirectoryController } from './directory/tenant-directory.controller';
 import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -42,6 +43,7 @@ import { TenantsController } from './tenants/tenants.controller';
     TenantsController,
     TenantJobsController,
     TenantSchedulesController,
+    TenantDirectoryController,
     JobsController,
     JobTypesController,
     ApiKeysController,

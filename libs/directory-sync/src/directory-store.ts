@@ -47,8 +47,7 @@ const MERGED = `(d.properties || excluded.properties)`;
  */
 const WRITE_PAGE = `
   WITH incoming AS (
-    SELECT (e->>'id')::uuid AS object_id, e->'p' AS properties, (e->>'r')::boolean AS removed
-    FROM jsonb_array_elements($2::jsonb) AS e
+    SELECT (e->>'id')::uuid AS object_id, e->'p' AS properties FROM jsonb_array_elements($2::jsonb) AS e
   ),
   full_round AS (
     SELECT round_started_at AS since FROM directory_sync_states WHERE tenant_id = $1 AND round_kind = 'full'
@@ -57,7 +56,7 @@ const WRITE_PAGE = `
     INSERT INTO directory_users AS d (tenant_id, object_id, properties,
       ${PROJECTED.map(([column]) => column).join(', ')}, first_seen_at, last_seen_at, updated_at)
     SELECT $1, i.object_id, i.properties, ${PROJECTED.map(([, of]) => of('i.properties')).join(', ')}, now(), now(), now()
-    FROM incoming i WHERE NOT i.removed
+    FROM incoming i
     ON CONFLICT (tenant_id, object_id) DO UPDATE SET
       properties = ${MERGED},
       ${PROJECTED.map(([column, of]) => `${column} = ${of(MERGED)}`).join(', ')},
@@ -71,14 +70,13 @@ const WRITE_PAGE = `
     RETURNING 1
   ),
   removed AS (
-    UPDATE directory_users d SET deleted_at = now(), last_seen_at = now(), updated_at = now()
-    FROM incoming i
-    WHERE i.removed AND d.tenant_id = $1 AND d.object_id = i.object_id AND d.deleted_at IS NULL
+    UPDATE directory_users SET deleted_at = now(), last_seen_at = now(), updated_at = now()
+    WHERE tenant_id = $1 AND object_id = ANY($6::uuid[]) AND deleted_at IS NULL
     RETURNING 1
   ),
   checkpoint AS (
     UPDATE directory_sync_states
-    SET round_link = $3, round_pages = round_pages + 1, round_users = round_users + $4, updated_at = now()
+    SET round_link = $3, round_pages = round_pages + $5, round_users = round_users + $4, updated_at = now()
     WHERE tenant_id = $1
     RETURNING round_pages, round_users
   )
@@ -146,9 +144,20 @@ export class DirectoryStore {
     return { kind, link, pages: 0, users: 0 };
   }
 
-  /** Writes a page that has a next one; `nextLink` becomes the checkpoint. */
-  async writePage(tenantId: string, users: readonly GraphUserChange[], nextLink: string): Promise<PageWritten> {
-    return this.write(this.dataSource.manager, tenantId, users, nextLink);
+  /** Writes pages that have a next one (their users, in order); `nextLink` becomes the checkpoint. */
+  async writePages(
+    tenantId: string,
+    users: readonly GraphUserChange[],
+    nextLink: string,
+    pages: number,
+  ): Promise<PageWritten> {
+    return this.dataSource.transaction(async (manager) => {
+      // Not waiting for the WAL flush is safe here: a commit lost to a database crash takes its
+      // checkpoint with it, so the sync fetches those pages again; the snapshot never runs ahead
+      // of its checkpoint. The round's last page (the delta link) is committed durably.
+      await manager.query(`SET LOCAL synchronous_commit = off`);
+      return this.write(manager, tenantId, users, nextLink, pages);
+    });
   }
 
   /** Writes the round's last page and ends the round, in one transaction. */
@@ -158,7 +167,7 @@ export class DirectoryStore {
     deltaLink: string,
   ): Promise<PageWritten & { swept: number }> {
     return this.dataSource.transaction(async (manager) => {
-      const page = await this.write(manager, tenantId, users, null);
+      const page = await this.write(manager, tenantId, users, null, 1);
       const [{ swept }] = await manager.query<{ swept: number }[]>(FINISH_ROUND, [assertTenantId(tenantId), deltaLink]);
       return { ...page, swept };
     });
@@ -191,12 +200,16 @@ export class DirectoryStore {
     tenantId: string,
     users: readonly GraphUserChange[],
     nextLink: string | null,
+    pages: number,
   ): Promise<PageWritten> {
+    const rows = toPageRows(users);
     const [row] = await manager.query<PageWritten[]>(WRITE_PAGE, [
       assertTenantId(tenantId),
-      JSON.stringify(toPageRows(users)),
+      JSON.stringify(rows.filter((user) => !user.r)),
       nextLink,
       users.length,
+      pages,
+      rows.filter((user) => user.r).map((user) => user.id),
     ]);
     return row;
   }

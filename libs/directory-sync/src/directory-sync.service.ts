@@ -1,6 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { GraphSyncStateLostError, type TenantGraph } from '@tenantry/graph';
-import { DirectoryStore, type GraphUserChange, type RoundCheckpoint, SYNCED_USER_PROPERTIES } from './directory-store';
+import {
+  DirectoryStore,
+  type GraphUserChange,
+  type PageWritten,
+  type RoundCheckpoint,
+  SYNCED_USER_PROPERTIES,
+} from './directory-store';
+import { PageBatcher } from './page-batcher';
 import type { SyncRoundKind } from './directory-sync-state.entity';
 
 /** Where every full round starts. */
@@ -66,17 +73,29 @@ export class DirectorySync {
     onProgress: ((progress: SyncProgress) => void) | undefined,
   ): Promise<Omit<SyncOutcome, 'resumed' | 'resynced'>> {
     let progress: SyncProgress = { pages: round.pages, users: round.users, written: 0 };
-    for await (const page of graph.pages<GraphUserChange>(round.link, { maxPageSize: PAGE_SIZE })) {
-      if (page.deltaLink || !page.nextLink) {
-        if (!page.deltaLink) throw new Error('Graph ended a users delta round without a delta link');
-        const last = await this.store.writeLastPage(graph.tenantId, page.value, page.deltaLink);
-        progress = { pages: last.pages, users: last.users, written: progress.written + last.written };
-        onProgress?.(progress);
-        return { ...progress, kind: round.kind, swept: last.swept };
-      }
-      const written = await this.store.writePage(graph.tenantId, page.value, page.nextLink);
+    const advance = (written: PageWritten) => {
       progress = { pages: written.pages, users: written.users, written: progress.written + written.written };
       onProgress?.(progress);
+    };
+    const batcher = new PageBatcher(
+      (users, nextLink, pages) => this.store.writePages(graph.tenantId, users, nextLink, pages),
+      advance,
+    );
+    try {
+      for await (const page of graph.pages<GraphUserChange>(round.link, { maxPageSize: PAGE_SIZE })) {
+        if (page.nextLink) {
+          await batcher.add(page);
+          continue;
+        }
+        if (!page.deltaLink) break;
+        await batcher.flush();
+        const last = await this.store.writeLastPage(graph.tenantId, page.value, page.deltaLink);
+        advance(last);
+        return { ...progress, kind: round.kind, swept: last.swept };
+      }
+    } finally {
+      // A failed fetch must not leave a write running behind the job's back.
+      await batcher.settle();
     }
     throw new Error('Graph ended a users delta round without a delta link');
   }

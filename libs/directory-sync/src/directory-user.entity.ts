@@ -1,5 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typeorm';
-import { Tenant } from '@tenantry/tenants';
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
 /**
  * One user of a tenant's directory as the last sync saw it. Written by the sync alone (raw SQL,
@@ -8,12 +7,9 @@ import { Tenant } from '@tenantry/tenants';
 @Entity('directory_users')
 @Index('directory_users_listing_idx', ['tenantId', 'userPrincipalName', 'objectId'])
 export class DirectoryUser {
+  /** No foreign key (see the migration): the sync state's row carries it. */
   @PrimaryColumn('uuid')
   tenantId!: string;
-
-  @ManyToOne(() => Tenant, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'tenant_id', foreignKeyConstraintName: 'directory_users_tenant_id_fkey' })
-  tenant?: Tenant;
 
   /** The user's Entra object id. */
   @PrimaryColumn('uuid')
