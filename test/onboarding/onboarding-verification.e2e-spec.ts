@@ -61,6 +61,11 @@ describe('admin-consent onboarding: verification', () => {
     const tenant = await settled(tenantId);
     expect(tenant).toMatchObject({ status: 'active', grantedRoles: expect.arrayContaining(DEMO_REQUIRED_ROLES) });
     expect(tenant.verifiedAt).toBeInstanceOf(Date);
+    // Read from the directory itself (Graph's organization), so operators can find it by them.
+    expect(tenant).toMatchObject({
+      displayName: 'Customer',
+      primaryDomain: `c${tenantId.slice(0, 8)}.onmicrosoft.com`,
+    });
     const reasons = (await registry.history(tenantId)).map((event) => event.reason);
     expect(reasons).toEqual(['consent_verified', 'admin_consent_received']);
   });

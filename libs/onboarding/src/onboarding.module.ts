@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { GraphModule } from '@tenantry/graph';
 import { IdentityModule } from '@tenantry/identity';
 import { TenantsModule } from '@tenantry/tenants';
 import { OnboardingCallback } from './onboarding-callback.service';
@@ -10,7 +11,7 @@ import { TenantVerifier } from './tenant-verifier.service';
 
 /** Admin-consent onboarding. Needs `RuntimeModule` (config, identity platform, database). */
 @Module({
-  imports: [TenantsModule, IdentityModule, TypeOrmModule.forFeature([OnboardingLink])],
+  imports: [TenantsModule, IdentityModule, GraphModule, TypeOrmModule.forFeature([OnboardingLink])],
   providers: [OnboardingLinks, OnboardingCallback, TenantVerificationQueue, TenantVerifier],
   exports: [OnboardingLinks, OnboardingCallback, TenantVerificationQueue, TenantVerifier],
 })

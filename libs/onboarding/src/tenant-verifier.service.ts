@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { decode } from 'jsonwebtoken';
 import { type IdentityPlatform, InjectIdentityPlatform } from '@tenantry/config';
+import { GraphClients } from '@tenantry/graph';
 import { TenantAccessError, TokenService } from '@tenantry/identity';
 import { assertTenantId, TenantRegistry } from '@tenantry/tenants';
 
@@ -10,6 +11,11 @@ export type VerificationResult =
   | { readonly outcome: 'skipped'; readonly status: string };
 
 const ACTOR = 'system:verification';
+
+interface Organization {
+  displayName?: string | null;
+  verifiedDomains?: { name: string; isDefault?: boolean }[];
+}
 
 /**
  * Proves an admin consent: a fresh token for the tenant must carry its `tid` and every required
@@ -22,6 +28,7 @@ export class TenantVerifier {
   constructor(
     private readonly registry: TenantRegistry,
     private readonly tokens: TokenService,
+    private readonly graph: GraphClients,
     @InjectIdentityPlatform() private readonly platform: IdentityPlatform,
   ) {}
 
@@ -51,9 +58,32 @@ export class TenantVerifier {
     if (missing.length > 0)
       return this.needsAttention(id, 'missing_app_roles', { missingRoles: missing, grantedRoles: granted });
 
-    await this.registry.markVerified(id, granted, ACTOR);
+    await this.registry.markVerified(id, granted, ACTOR, await this.organizationOf(id));
     this.logger.log({ tenantId: id, grantedRoles: granted }, 'Tenant verified and active');
     return { outcome: 'active', grantedRoles: granted };
+  }
+
+  /**
+   * The directory's name and default domain, so operators find the tenant by them. Consent is
+   * proven without it: a failure here only leaves them unknown until the next verification.
+   */
+  private async organizationOf(
+    id: string,
+  ): Promise<{ displayName: string | null; primaryDomain: string | null } | undefined> {
+    try {
+      const { value } = await this.graph
+        .forTenant(id)
+        .get<{ value?: Organization[] }>('/organization', { select: ['displayName', 'verifiedDomains'] });
+      const organization = value?.[0];
+      if (!organization) return undefined;
+      return {
+        displayName: organization.displayName ?? null,
+        primaryDomain: organization.verifiedDomains?.find((domain) => domain.isDefault)?.name ?? null,
+      };
+    } catch (error) {
+      this.logger.warn({ tenantId: id, err: error }, 'Could not read the tenant’s organization from Graph');
+      return undefined;
+    }
   }
 
   private async needsAttention(

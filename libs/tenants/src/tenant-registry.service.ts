@@ -143,7 +143,13 @@ export class TenantRegistry {
    * Verification proved the consent (a token for this tenant, with the required roles): the
    * tenant goes live, or — already live, after a re-consent — keeps going with the new roles.
    */
-  async markVerified(tenantId: string, grantedRoles: readonly string[], actor: string): Promise<Tenant> {
+  async markVerified(
+    tenantId: string,
+    grantedRoles: readonly string[],
+    actor: string,
+    /** The directory's own name and default domain, when verification could read them. */
+    organization?: { readonly displayName: string | null; readonly primaryDomain: string | null },
+  ): Promise<Tenant> {
     const id = assertTenantId(tenantId);
     let from: TenantStatus | undefined;
     const saved = await this.dataSource.transaction(async (manager) => {
@@ -155,6 +161,8 @@ export class TenantRegistry {
       tenant.attentionReason = null;
       tenant.verifiedAt = new Date();
       tenant.grantedRoles = [...grantedRoles];
+      tenant.displayName = organization?.displayName ?? tenant.displayName;
+      tenant.primaryDomain = organization?.primaryDomain ?? tenant.primaryDomain;
       const result = await manager.save(tenant);
       await this.events.withManager(manager).insert(id, {
         fromStatus: from,
