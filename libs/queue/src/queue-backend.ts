@@ -20,6 +20,15 @@ type QueueSettings = Omit<QueueOptions, 'connection' | 'prefix'>;
 type WorkerSettings = Omit<WorkerOptions, 'connection' | 'prefix'>;
 
 /**
+ * How long (seconds) an idle worker waits before looking for jobs again on the embedded database.
+ * BullMQ's PostgreSQL backend wakes workers with LISTEN/NOTIFY, but PGlite multiplexes every
+ * connection onto one session and the notification does not reach the listener's socket, so a
+ * worker would otherwise notice a new job only after BullMQ's default 5 s. One cheap query per
+ * worker per half second is nothing next to that on a single-process install.
+ */
+const EMBEDDED_DRAIN_DELAY_SECONDS = 0.5;
+
+/**
  * Where BullMQ keeps its queues: Redis when `REDIS_URL` is set, otherwise BullMQ's PostgreSQL
  * backend in the platform's own database. Everything that makes a Queue or a Worker asks here,
  * so the rest of the code never knows which one it is on, and shutdown closes them all.
@@ -29,6 +38,7 @@ export class QueueBackend implements OnModuleDestroy {
   readonly kind: QueueBackendKind;
   private readonly logger = new Logger(QueueBackend.name);
   private readonly connection: { kind: 'redis'; redis: IORedis } | { kind: 'postgres'; pool: PostgresPoolConfig };
+  private readonly embedded: boolean;
   private readonly queues = new Set<Queue>();
   private readonly workers = new Set<Worker>();
   private probe: Queue | undefined;
@@ -53,6 +63,7 @@ export class QueueBackend implements OnModuleDestroy {
       this.connection = { kind: 'postgres', pool: pool as PostgresPoolConfig };
     }
     this.kind = this.connection.kind;
+    this.embedded = database.isEmbedded;
   }
 
   createQueue(name: string, settings: QueueSettings = {}): Queue {
@@ -75,7 +86,11 @@ export class QueueBackend implements OnModuleDestroy {
         ? (new Worker(
             name,
             processor,
-            { ...settings, connection: this.connection.pool },
+            {
+              ...(this.embedded ? { drainDelay: EMBEDDED_DRAIN_DELAY_SECONDS } : {}),
+              ...settings,
+              connection: this.connection.pool,
+            },
             createPostgresBackend,
           ) as unknown as Worker)
         : new Worker(name, processor, {
