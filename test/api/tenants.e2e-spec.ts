@@ -104,4 +104,73 @@ describe('operator API: tenants', () => {
       { action: 'tenant.resume', outcome: 'success', tenant_id: tenant.tenantId },
     ]);
   });
+
+  it('offboards a tenant only for an admin who repeats its id, removing its jobs, schedules and synced users', async () => {
+    const admin = await platform.keyFor('admin');
+    const fabrikam = platform.sim.demo.tenants.filter((tenant) => tenant.consented)[1].tenantId;
+    await registry.recordConsent({ tenantId: fabrikam, consentedAt: new Date() }, 'test');
+    await registry.transition(fabrikam, 'active', { reason: 'consent_verified', actor: 'test' });
+    type Detail = {
+      status: string;
+      jobs: { queued: number; lastSuccessByType: Record<string, string> };
+      schedules: { type: string }[];
+      directory: { users: number; lastSuccessAt: string | null };
+      events: { reason: string }[];
+    };
+    let detail: Detail;
+    for (let waited = 0; ; waited += 1) {
+      detail = (await get<Detail>(`/api/v1/tenants/${fabrikam}`)).body;
+      if (detail.directory.lastSuccessAt) break;
+      if (waited > 300) throw new Error('the activation sync never finished');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    // The detail shows what the activation did: a sync that succeeded, its schedule, the users.
+    expect(detail.directory.users).toBe(platform.sim.state.listUsers(fabrikam).length);
+    expect(detail.jobs.lastSuccessByType).toEqual({ 'directory.users-sync': expect.any(String) });
+    expect(detail.schedules.map((schedule) => schedule.type)).toEqual(['directory.users-sync']);
+    await post(`/api/v1/tenants/${fabrikam}/pause`, {});
+    for (let index = 0; index < 2; index += 1) {
+      await post(`/api/v1/tenants/${fabrikam}/jobs`, { type: 'tenant.token-check' });
+    }
+    expect((await get<Detail>(`/api/v1/tenants/${fabrikam}`)).body.jobs.queued).toBe(2);
+
+    const path = `/api/v1/tenants/${fabrikam}/offboard`;
+    expect((await post(path, { confirmTenantId: fabrikam }, operator)).status).toBe(403);
+    expect(await post(path, { confirmTenantId: randomUUID() }, admin)).toMatchObject({
+      status: 400,
+      body: { code: 'offboarding_not_confirmed' },
+    });
+    expect((await post(path, {}, admin)).status).toBe(400);
+    expect(await post(path, { confirmTenantId: fabrikam.toUpperCase(), note: 'contract ended' }, admin)).toMatchObject({
+      status: 200,
+      body: { status: 'offboarded' },
+    });
+
+    const after = (await get<Detail>(`/api/v1/tenants/${fabrikam}`)).body;
+    expect(after).toMatchObject({
+      status: 'offboarded',
+      jobs: { queued: 0 },
+      schedules: [],
+      directory: { users: 0, lastSuccessAt: null },
+    });
+    expect(after.events[0]).toMatchObject({ reason: 'operator_offboarded' });
+    const [cancelled] = await platform.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_runs WHERE tenant_id = $1 AND status = 'cancelled' AND error_code = 'tenant_offboarded'`,
+      [fabrikam],
+    );
+    expect(cancelled.n).toBe(2);
+    expect(await post(path, { confirmTenantId: fabrikam }, admin)).toMatchObject({
+      status: 409,
+      body: { code: 'illegal_tenant_transition' },
+    });
+    // Refused input changed nothing and is not audited; the offboarding and the refused repeat are.
+    const audit = await platform.dataSource.query<{ action: string; outcome: string }[]>(
+      `SELECT action, outcome FROM audit_events WHERE tenant_id = $1 AND action = 'tenant.offboard' ORDER BY id`,
+      [fabrikam],
+    );
+    expect(audit).toEqual([
+      { action: 'tenant.offboard', outcome: 'success' },
+      { action: 'tenant.offboard', outcome: 'failure' },
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '@tenantry/errors';
 import { GraphThrottledError } from '@tenantry/graph';
-import { JobContext, JobHandler, JobType } from '@tenantry/jobs';
+import { JobContext, JobHandler, JobType, storableMessage } from '@tenantry/jobs';
 import { DirectoryStore } from './directory-store';
 import { DirectorySync } from './directory-sync.service';
 
@@ -46,7 +46,11 @@ export class DirectoryUsersSyncJob implements JobHandler<UsersSync> {
       if (!(error instanceof GraphThrottledError) && !context.signal.aborted) {
         const code = error instanceof DomainError ? error.code : 'sync_error';
         await this.store
-          .recordFailure(context.tenantId, code, error instanceof Error ? error.message : String(error))
+          .recordFailure(
+            context.tenantId,
+            code,
+            storableMessage(error instanceof Error ? error.message : String(error)),
+          )
           .catch(() => undefined);
       }
       throw error;

@@ -17,3 +17,4 @@ export * from './job-schedule.entity';
 export * from './job-schedules.service';
 export * from './schedule-firer';
 export * from './schedule-timing';
+export * from './job-statistics';

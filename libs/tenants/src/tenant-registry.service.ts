@@ -9,7 +9,12 @@ import { assertTransition } from './tenant-lifecycle';
 import { InjectTenantScopedRepository, TenantScopedRepository } from './tenant-scoped.repository';
 import type { TenantStatus } from './tenant-status';
 import { Tenant } from './tenant.entity';
-import { IllegalTenantTransitionError, TenantNotFoundError, TenantVersionConflictError } from './tenant.errors';
+import {
+  IllegalTenantTransitionError,
+  OffboardingNotConfirmedError,
+  TenantNotFoundError,
+  TenantVersionConflictError,
+} from './tenant.errors';
 
 export interface TenantListQuery {
   readonly limit: number;
@@ -134,6 +139,22 @@ export class TenantRegistry {
   pause(tenantId: string, actor: string, note?: string): Promise<Tenant> {
     return this.transition(tenantId, 'paused', {
       reason: 'operator_paused',
+      actor,
+      details: note ? { note } : undefined,
+    });
+  }
+
+  /**
+   * Stops serving the tenant for good (a new admin consent is the only way back). Its queued
+   * jobs, schedules, synced data and tokens go with it, through the lifecycle event; the tenant
+   * row and its events stay as a tombstone, and the audit trail is untouched.
+   */
+  offboard(tenantId: string, confirmTenantId: string, actor: string, note?: string): Promise<Tenant> {
+    const id = assertTenantId(tenantId);
+    if (typeof confirmTenantId !== 'string' || confirmTenantId.toLowerCase() !== id)
+      throw new OffboardingNotConfirmedError(id);
+    return this.transition(id, 'offboarded', {
+      reason: 'operator_offboarded',
       actor,
       details: note ? { note } : undefined,
     });

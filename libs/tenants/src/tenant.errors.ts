@@ -41,3 +41,13 @@ export class MissingTenantScopeError extends DomainError {
     super(`A tenant-scoped query needs a tenant id (a GUID); got ${JSON.stringify(received) ?? String(received)}.`);
   }
 }
+
+/** Offboarding purges a tenant's data: the request must name the tenant a second time. */
+export class OffboardingNotConfirmedError extends DomainError {
+  readonly code = 'offboarding_not_confirmed';
+  readonly kind = 'invalid';
+
+  constructor(tenantId: string) {
+    super(`To offboard tenant ${tenantId}, repeat its id as confirmTenantId.`, { tenantId });
+  }
+}

@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import type { TenantTokenHealth } from '@tenantry/identity';
+import type { TenantJobStatistics } from '@tenantry/jobs';
 import { TENANT_STATUSES, type Tenant, type TenantEvent, type TenantStatus } from '@tenantry/tenants';
+import { DirectorySummaryDto } from '../directory/directory.dto';
+import { ScheduleDto } from '../schedules/schedule.dto';
 
 export class TenantLimitsDto {
   @ApiProperty({ type: Number, nullable: true, description: 'Concurrent jobs; null uses the default.' })
@@ -143,12 +146,61 @@ export class TokenHealthDto {
   }
 }
 
+export class TenantJobStatisticsDto {
+  @ApiProperty({ description: 'Runs waiting for their turn.', example: 3 })
+  queued!: number;
+
+  @ApiProperty({ description: 'Runs handed to a worker or running now.', example: 1 })
+  running!: number;
+
+  @ApiProperty({ example: 0 })
+  failedLast24h!: number;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string', format: 'date-time' },
+    description: 'When each job type last succeeded for the tenant.',
+    example: { 'directory.users-sync': '2026-11-24T06:00:00.000Z' },
+  })
+  lastSuccessByType!: Record<string, string>;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Graph or the identity platform throttled the tenant: its jobs wait until then.',
+  })
+  throttledUntil!: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: 'graph_throttled' })
+  throttleReason!: string | null;
+
+  static of(statistics: TenantJobStatistics): TenantJobStatisticsDto {
+    return {
+      ...statistics,
+      lastSuccessByType: Object.fromEntries(
+        Object.entries(statistics.lastSuccessByType).map(([type, at]) => [type, at.toISOString()]),
+      ),
+      throttledUntil: statistics.throttledUntil?.toISOString() ?? null,
+    };
+  }
+}
+
 export class TenantDetailDto extends TenantDto {
   @ApiProperty({ type: [TenantEventDto], description: 'Lifecycle events, newest first.' })
   events!: TenantEventDto[];
 
   @ApiProperty({ type: TokenHealthDto, nullable: true, description: 'Null until a token was first requested.' })
   tokenHealth!: TokenHealthDto | null;
+
+  @ApiProperty({ type: TenantJobStatisticsDto })
+  jobs!: TenantJobStatisticsDto;
+
+  @ApiProperty({ type: [ScheduleDto], description: 'The tenant’s recurring jobs.' })
+  schedules!: ScheduleDto[];
+
+  @ApiProperty({ type: DirectorySummaryDto, description: 'The synced directory and how its sync stands.' })
+  directory!: DirectorySummaryDto;
 }
 
 export class TenantPageDto {

@@ -2,21 +2,33 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/com
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
+  ApiConflictResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { DirectorySnapshots } from '@tenantry/directory-sync';
 import { TokenHealthRecorder } from '@tenantry/identity';
+import { JobSchedules, JobStatistics } from '@tenantry/jobs';
 import { TenantVerificationQueue } from '@tenantry/onboarding';
 import { CurrentOperator, type Operator } from '@tenantry/operator-auth';
 import { TenantRegistry } from '@tenantry/tenants';
 import { Access } from '../access.decorator';
 import { Audited } from '../audit/audited.decorator';
 import { ListTenantsQuery } from './list-tenants.query';
-import { TenantActionBody } from './tenant-action.body';
+import { DirectorySummaryDto } from '../directory/directory.dto';
+import { ScheduleDto } from '../schedules/schedule.dto';
+import { OffboardTenantBody, TenantActionBody } from './tenant-action.body';
 import { TenantIdPipe } from './tenant-id.pipe';
-import { TenantDetailDto, TenantDto, TenantEventDto, TenantPageDto, TokenHealthDto } from './tenant.dto';
+import {
+  TenantDetailDto,
+  TenantDto,
+  TenantEventDto,
+  TenantJobStatisticsDto,
+  TenantPageDto,
+  TokenHealthDto,
+} from './tenant.dto';
 
 @ApiTags('tenants')
 @ApiBadRequestResponse({ description: 'Invalid parameters (problem+json).' })
@@ -26,6 +38,9 @@ export class TenantsController {
     private readonly registry: TenantRegistry,
     private readonly tokenHealth: TokenHealthRecorder,
     private readonly verification: TenantVerificationQueue,
+    private readonly jobStatistics: JobStatistics,
+    private readonly schedules: JobSchedules,
+    private readonly directory: DirectorySnapshots,
   ) {}
 
   @Get()
@@ -39,19 +54,28 @@ export class TenantsController {
 
   @Get(':tenantId')
   @Access('viewer')
-  @ApiOperation({ summary: 'One tenant with its lifecycle events.' })
+  @ApiOperation({
+    summary: 'One tenant: its lifecycle events, token health, job statistics, schedules and directory.',
+  })
   @ApiOkResponse({ type: TenantDetailDto })
   @ApiNotFoundResponse({ description: 'No such tenant (problem+json).' })
   async get(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<TenantDetailDto> {
-    const [tenant, events, health] = await Promise.all([
-      this.registry.get(tenantId),
-      this.registry.history(tenantId),
-      this.tokenHealth.find(tenantId),
+    // An unknown tenant is a 404 before anything else is read.
+    const tenant = await this.registry.get(tenantId);
+    const [events, health, jobs, schedules, directory] = await Promise.all([
+      this.registry.history(tenant.tenantId),
+      this.tokenHealth.find(tenant.tenantId),
+      this.jobStatistics.forTenant(tenant.tenantId),
+      this.schedules.list(tenant.tenantId),
+      this.directory.summary(tenant.tenantId),
     ]);
     return {
       ...TenantDto.of(tenant),
       events: events.map((event) => TenantEventDto.of(event)),
       tokenHealth: health ? TokenHealthDto.of(health) : null,
+      jobs: TenantJobStatisticsDto.of(jobs),
+      schedules: schedules.map((schedule) => ScheduleDto.of(schedule)),
+      directory: DirectorySummaryDto.of(directory),
     };
   }
 
@@ -93,5 +117,26 @@ export class TenantsController {
     @CurrentOperator() operator: Operator,
   ): Promise<TenantDto> {
     return TenantDto.of(await this.registry.resume(tenantId, operator.actor, body.note));
+  }
+
+  @Post(':tenantId/offboard')
+  @HttpCode(200)
+  @Access('admin')
+  @Audited({ action: 'tenant.offboard', targetType: 'tenant', targetParam: 'tenantId' })
+  @ApiOperation({
+    summary: 'Stop serving the tenant for good: its queued jobs, schedules, synced data and tokens are removed.',
+    description:
+      'Repeat the tenant id as `confirmTenantId`. The tenant and its events stay as a tombstone and the audit ' +
+      'trail is kept; only a new admin consent brings it back (to `pending`). Jobs already running finish.',
+  })
+  @ApiOkResponse({ type: TenantDto })
+  @ApiNotFoundResponse({ description: 'No such tenant (problem+json).' })
+  @ApiConflictResponse({ description: 'The tenant is offboarded already (problem+json).' })
+  async offboard(
+    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @Body() body: OffboardTenantBody,
+    @CurrentOperator() operator: Operator,
+  ): Promise<TenantDto> {
+    return TenantDto.of(await this.registry.offboard(tenantId, body.confirmTenantId, operator.actor, body.note));
   }
 }
