@@ -5,6 +5,7 @@ import { OnboardingLinks1764000003000 } from './1764000003000-onboarding-links';
 import { JobRuntime1764000004000 } from './1764000004000-job-runtime';
 import { JobSchedules1764000005000 } from './1764000005000-job-schedules';
 import { DirectorySync1764000007000 } from './1764000007000-directory-sync';
+import { TenantListing1764000008000 } from './1764000008000-tenant-listing';
 
 /**
  * Every migration, in order. Listed rather than globbed so the same list works from sources
@@ -19,4 +20,5 @@ export const ALL_MIGRATIONS = [
   JobRuntime1764000004000,
   JobSchedules1764000005000,
   DirectorySync1764000007000,
+  TenantListing1764000008000,
 ];

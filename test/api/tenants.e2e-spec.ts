@@ -55,6 +55,61 @@ describe('operator API: tenants', () => {
     expect(active.items).toEqual([]);
   });
 
+  it('sorts by display name either way across pages, filters by attention reason and counts per status', async () => {
+    const names = ['sort-c', 'sort-a', 'sort-e', 'sort-b', 'sort-d'];
+    const tenants = [];
+    for (const name of names) tenants.push(await consent(`${name}.example`));
+    await registry.transition(tenants[0].tenantId, 'needs_attention', {
+      reason: 'consent_revoked',
+      attentionReason: 'consent_revoked',
+      actor: 'test',
+    });
+    const walk = async (sort: string) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const query: string = `?limit=2&search=sort-&sort=${sort}${cursor ? `&cursor=${cursor}` : ''}`;
+        const { body } = await get<{ items: { displayName: string }[]; nextCursor: string | null }>(
+          `/api/v1/tenants${query}`,
+        );
+        seen.push(...body.items.map((tenant) => tenant.displayName));
+        cursor = body.nextCursor;
+      } while (cursor);
+      return seen;
+    };
+    const sorted = names.map((name) => `${name}.example`).sort();
+    expect(await walk('displayName')).toEqual(sorted);
+    expect(await walk('-displayName')).toEqual([...sorted].reverse());
+    expect(await walk('createdAt')).toEqual(names.map((name) => `${name}.example`));
+
+    const { body: byName } = await get<{ nextCursor: string }>('/api/v1/tenants?limit=1&search=sort-&sort=displayName');
+    expect(await get(`/api/v1/tenants?sort=-createdAt&cursor=${byName.nextCursor}`)).toMatchObject({
+      status: 400,
+      body: { code: 'invalid_cursor' },
+    });
+    expect((await get('/api/v1/tenants?sort=name')).status).toBe(400);
+
+    const { body: attention } = await get<{ items: { tenantId: string }[] }>(
+      '/api/v1/tenants?attentionReason=consent_revoked,missing_app_roles',
+    );
+    expect(attention.items.map((tenant) => tenant.tenantId)).toEqual([tenants[0].tenantId]);
+
+    const { body: totals } = await get<Record<string, number>>('/api/v1/tenants/totals');
+    const [counted] = await platform.dataSource.query<Record<string, number>[]>(
+      `SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending,
+              count(*) FILTER (WHERE status = 'needs_attention')::int AS needs_attention
+       FROM tenants`,
+    );
+    expect(totals).toEqual({
+      pending: counted.pending,
+      active: expect.any(Number),
+      needs_attention: counted.needs_attention,
+      paused: expect.any(Number),
+      offboarded: expect.any(Number),
+    });
+    expect(totals.needs_attention).toBeGreaterThanOrEqual(1);
+  });
+
   it('shows one tenant with its events and token health, never a token', async () => {
     const [demo] = platform.sim.demo.tenants.filter((tenant) => tenant.consented);
     await registry.recordConsent({ tenantId: demo.tenantId, consentedAt: new Date() }, 'test');

@@ -1,13 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
-import { containsPattern, KeysetCursor } from '@tenantry/database';
+import { containsPattern, InvalidCursorError, KeysetCursor } from '@tenantry/database';
 import { TenantEvent } from './tenant-event.entity';
 import { TenantLifecycleEvents } from './tenant-lifecycle.events';
 import { assertTenantId } from './tenant-id';
 import { assertTransition } from './tenant-lifecycle';
 import { InjectTenantScopedRepository, TenantScopedRepository } from './tenant-scoped.repository';
-import type { TenantStatus } from './tenant-status';
+import { TENANT_STATUSES, type TenantStatus } from './tenant-status';
 import { Tenant } from './tenant.entity';
 import {
   IllegalTenantTransitionError,
@@ -16,12 +16,19 @@ import {
   TenantVersionConflictError,
 } from './tenant.errors';
 
+/** List orders: newest first (the default), oldest first, or by display name either way. */
+export const TENANT_SORTS = ['-createdAt', 'createdAt', 'displayName', '-displayName'] as const;
+export type TenantSort = (typeof TENANT_SORTS)[number];
+
 export interface TenantListQuery {
   readonly limit: number;
   readonly cursor?: string;
   readonly status?: readonly TenantStatus[];
+  /** Only tenants needing attention for one of these reasons (e.g. `consent_revoked`). */
+  readonly attentionReason?: readonly string[];
   /** Matches display name, primary domain or tenant id, case-insensitively. */
   readonly search?: string;
+  readonly sort?: TenantSort;
 }
 
 export interface TenantPage {
@@ -67,12 +74,20 @@ export class TenantRegistry {
   }
 
   async list(query: TenantListQuery): Promise<TenantPage> {
+    const sort = query.sort ?? '-createdAt';
+    const direction = sort.startsWith('-') ? 'DESC' : 'ASC';
+    const byName = sort.endsWith('displayName');
+    // The same expressions as the indexes, so a page is an index range scan.
+    const key = byName ? `coalesce(tenant.displayName, '')` : 'tenant.createdAt';
     const builder = this.tenants
       .createQueryBuilder('tenant')
-      .orderBy('tenant.createdAt', 'DESC')
-      .addOrderBy('tenant.tenantId', 'DESC')
+      .orderBy(key, direction)
+      .addOrderBy('tenant.tenantId', direction)
       .take(query.limit + 1);
     if (query.status?.length) builder.andWhere('tenant.status IN (:...status)', { status: query.status });
+    if (query.attentionReason?.length) {
+      builder.andWhere('tenant.attentionReason IN (:...reasons)', { reasons: query.attentionReason });
+    }
     if (query.search) {
       builder.andWhere(
         '(tenant.displayName ILIKE :pattern OR tenant.primaryDomain ILIKE :pattern OR CAST(tenant.tenantId AS text) ILIKE :pattern)',
@@ -80,13 +95,32 @@ export class TenantRegistry {
       );
     }
     if (query.cursor) {
-      const [createdAt, tenantId] = KeysetCursor.decode(query.cursor, ['timestamp', 'uuid'] as const);
-      builder.andWhere('(tenant.createdAt, tenant.tenantId) < (:createdAt, :tenantId)', { createdAt, tenantId });
+      const [cursorSort, value, tenantId] = KeysetCursor.decode(query.cursor, ['string', 'string', 'uuid'] as const);
+      // A cursor continues the order it was issued for, and holds a value of that order's kind.
+      if (cursorSort !== sort || (!byName && Number.isNaN(Date.parse(value)))) throw new InvalidCursorError();
+      builder.andWhere(`(${key}, tenant.tenantId) ${direction === 'DESC' ? '<' : '>'} (:value, :tenantId)`, {
+        value,
+        tenantId,
+      });
     }
     return KeysetCursor.page(await builder.getMany(), query.limit, (tenant) => [
-      tenant.createdAt.toISOString(),
+      sort,
+      byName ? (tenant.displayName ?? '') : tenant.createdAt.toISOString(),
       tenant.tenantId,
     ]);
+  }
+
+  /** How many tenants are in each status (every status present, zero or not). */
+  async totals(): Promise<Record<TenantStatus, number>> {
+    const rows = await this.tenants
+      .createQueryBuilder('tenant')
+      .select('tenant.status', 'status')
+      .addSelect('count(*)::int', 'count')
+      .groupBy('tenant.status')
+      .getRawMany<{ status: TenantStatus; count: number }>();
+    const totals = Object.fromEntries(TENANT_STATUSES.map((status) => [status, 0])) as Record<TenantStatus, number>;
+    for (const row of rows) totals[row.status] = row.count;
+    return totals;
   }
 
   /**

@@ -18,6 +18,8 @@ import type { TenantStatus } from './tenant-status';
 // Keyset pagination walks (created_at, tenant_id) newest first, optionally within one status.
 @Index('tenants_created_at_tenant_id_idx', ['createdAt', 'tenantId'])
 @Index('tenants_status_created_at_idx', ['status', 'createdAt', 'tenantId'])
+// By name: an expression index ((coalesce(display_name, ''), tenant_id)) TypeORM cannot describe.
+@Index('tenants_display_name_idx', { synchronize: false })
 export class Tenant {
   /** The directory (tenant) id Entra ID assigns: a GUID, the key everything else hangs off. */
   @PrimaryColumn('uuid')

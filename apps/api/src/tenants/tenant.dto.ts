@@ -210,3 +210,20 @@ export class TenantPageDto {
   @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
   nextCursor!: string | null;
 }
+
+export class TenantTotalsDto implements Record<TenantStatus, number> {
+  @ApiProperty({ example: 2 })
+  pending!: number;
+
+  @ApiProperty({ example: 310 })
+  active!: number;
+
+  @ApiProperty({ example: 4 })
+  needs_attention!: number;
+
+  @ApiProperty({ example: 1 })
+  paused!: number;
+
+  @ApiProperty({ example: 12 })
+  offboarded!: number;
+}

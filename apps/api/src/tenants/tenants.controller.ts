@@ -27,6 +27,7 @@ import {
   TenantEventDto,
   TenantJobStatisticsDto,
   TenantPageDto,
+  TenantTotalsDto,
   TokenHealthDto,
 } from './tenant.dto';
 
@@ -45,11 +46,19 @@ export class TenantsController {
 
   @Get()
   @Access('viewer')
-  @ApiOperation({ summary: 'List tenants, newest first (keyset-paginated, filterable).' })
+  @ApiOperation({ summary: 'List tenants, newest first or by name (keyset-paginated, filterable).' })
   @ApiOkResponse({ type: TenantPageDto })
   async list(@Query() query: ListTenantsQuery): Promise<TenantPageDto> {
     const page = await this.registry.list(query);
     return { items: page.items.map((tenant) => TenantDto.of(tenant)), nextCursor: page.nextCursor };
+  }
+
+  @Get('totals')
+  @Access('viewer')
+  @ApiOperation({ summary: 'How many tenants are in each status.' })
+  @ApiOkResponse({ type: TenantTotalsDto })
+  totals(): Promise<TenantTotalsDto> {
+    return this.registry.totals();
   }
 
   @Get(':tenantId')
