@@ -23,6 +23,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RequestValidationError } from './problems/request-validation.error';
 import { TenantDirectoryController } from './directory/tenant-directory.controller';
+import { QueuesController } from './queues/queues.controller';
 import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -46,6 +47,7 @@ import { TenantsController } from './tenants/tenants.controller';
     TenantDirectoryController,
     JobsController,
     JobTypesController,
+    QueuesController,
     ApiKeysController,
     OnboardingLinksController,
     OnboardingCallbackController,

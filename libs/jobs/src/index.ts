@@ -18,3 +18,4 @@ export * from './job-schedules.service';
 export * from './schedule-firer';
 export * from './schedule-timing';
 export * from './job-statistics';
+export * from './job-runtime-status';

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobRun } from './job-run.entity';
 import { JobRunQueries } from './job-run.queries';
+import { JobRuntimeStatus } from './job-runtime-status';
 import { JobStatistics } from './job-statistics';
 
 /**
@@ -10,7 +11,7 @@ import { JobStatistics } from './job-statistics';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([JobRun])],
-  providers: [JobRunQueries, JobStatistics],
-  exports: [JobRunQueries, JobStatistics],
+  providers: [JobRunQueries, JobStatistics, JobRuntimeStatus],
+  exports: [JobRunQueries, JobStatistics, JobRuntimeStatus],
 })
 export class JobHistoryModule {}

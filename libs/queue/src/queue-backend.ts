@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import {
   createPostgresBackend,
   Processor,
+  type Metrics,
+  MetricsTime,
   Queue,
   QueueOptions,
   Worker,
@@ -17,6 +19,27 @@ import { QueueName } from './queue-name';
 export type QueueBackendKind = 'redis' | 'postgres';
 
 type QueueSettings = Omit<QueueOptions, 'connection' | 'prefix'>;
+
+/** A queue as operators see it: BullMQ's counts, and jobs finished per minute (BullMQ metrics). */
+export interface QueueStatus {
+  readonly name: QueueName;
+  readonly counts: Readonly<Record<string, number>>;
+  /**
+   * Jobs that finished (completed or failed), fleet-wide: since BullMQ began counting (a counter
+   * to take rates from), and in the last 1, 5 and 60 minutes.
+   */
+  readonly finished: {
+    readonly total: number;
+    readonly lastMinute: number;
+    readonly last5Minutes: number;
+    readonly lastHour: number;
+  };
+  readonly failed: { readonly lastHour: number };
+  /** Worker connections serving it now (processes × queues). */
+  readonly workers: number;
+}
+
+const COUNTED_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
 type WorkerSettings = Omit<WorkerOptions, 'connection' | 'prefix'>;
 
 /**
@@ -41,7 +64,8 @@ export class QueueBackend implements OnModuleDestroy {
   private readonly embedded: boolean;
   private readonly queues = new Set<Queue>();
   private readonly workers = new Set<Worker>();
-  private probe: Queue | undefined;
+  /** One Queue per name for reading status, made on first use. */
+  private readonly readers = new Map<QueueName, Queue>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -88,12 +112,15 @@ export class QueueBackend implements OnModuleDestroy {
             processor,
             {
               ...(this.embedded ? { drainDelay: EMBEDDED_DRAIN_DELAY_SECONDS } : {}),
+              metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
               ...settings,
               connection: this.connection.pool,
             },
             createPostgresBackend,
           ) as unknown as Worker)
         : new Worker(name, processor, {
+            // Per-minute finished counts for the last hour: the queues' throughput operators see.
+            metrics: { maxDataPoints: MetricsTime.ONE_HOUR },
             ...settings,
             connection: this.connection.redis,
             prefix: this.config.queue.prefix,
@@ -109,14 +136,52 @@ export class QueueBackend implements OnModuleDestroy {
     return served === undefined || served.includes(queue);
   }
 
+  /** Every queue's counts, throughput and workers, as BullMQ knows them. */
+  async status(): Promise<QueueStatus[]> {
+    return Promise.all(
+      Object.values(QueueName).map(async (name) => {
+        const queue = this.readerOf(name);
+        const [counts, completed, failed, workers] = await Promise.all([
+          queue.getJobCounts(...COUNTED_STATES),
+          queue.getMetrics('completed', 0, MetricsTime.ONE_HOUR - 1),
+          queue.getMetrics('failed', 0, MetricsTime.ONE_HOUR - 1),
+          queue.getWorkersCount(),
+        ]);
+        const now = Date.now();
+        const finishedWithin = (minutes: number) =>
+          finishedInLast(completed, minutes, now) + finishedInLast(failed, minutes, now);
+        return {
+          name,
+          counts,
+          finished: {
+            total: completed.meta.count + failed.meta.count,
+            lastMinute: finishedWithin(1),
+            last5Minutes: finishedWithin(5),
+            lastHour: finishedWithin(MetricsTime.ONE_HOUR),
+          },
+          failed: { lastHour: finishedInLast(failed, MetricsTime.ONE_HOUR, now) },
+          workers,
+        };
+      }),
+    );
+  }
+
   /** Proves the backend answers; used by the readiness check. */
   async ping(): Promise<void> {
     if (this.connection.kind === 'redis') {
       await this.connection.redis.ping();
       return;
     }
-    this.probe ??= this.createQueue(QueueName.System);
-    await this.probe.getJobCounts('waiting');
+    await this.readerOf(QueueName.System).getJobCounts('waiting');
+  }
+
+  private readerOf(name: QueueName): Queue {
+    let reader = this.readers.get(name);
+    if (!reader) {
+      reader = this.createQueue(name);
+      this.readers.set(name, reader);
+    }
+    return reader;
   }
 
   /** Stops taking new work, lets running jobs finish within the deadline, then closes queues. */
@@ -126,11 +191,27 @@ export class QueueBackend implements OnModuleDestroy {
     await Promise.all([...this.queues].map((queue) => queue.close()));
     this.workers.clear();
     this.queues.clear();
+    this.readers.clear();
     if (this.connection.kind === 'redis') {
       const { redis } = this.connection;
       await redis.quit().catch(() => redis.disconnect());
     }
   }
+}
+
+/**
+ * Jobs finished in the last `minutes` minutes from BullMQ's metrics. On Redis, BullMQ counts every
+ * finished job at once (`meta.count`) but writes a minute's data point only when a job finishes
+ * in a later minute: the jobs since `meta.prevTS` are in no data point yet, and `data[i]` (newest
+ * first) holds the minute `i + 1` before prevTS's. BullMQ's PostgreSQL backend does not report
+ * `prevTS`; there only the data points count, so the minute in progress is left out.
+ */
+export function finishedInLast(metrics: Metrics, minutes: number, now: number): number {
+  const sum = (points: number[]) => points.reduce((total, n) => total + n, 0);
+  if (metrics.meta.prevTS === 0) return sum(metrics.data.slice(0, minutes));
+  const age = Math.floor(now / 60_000) - Math.floor(metrics.meta.prevTS / 60_000);
+  const sincePrevious = age < minutes ? metrics.meta.count - metrics.meta.prevCount : 0;
+  return sincePrevious + sum(metrics.data.slice(0, Math.max(0, minutes - age - 1)));
 }
 
 // worker.close() waits for running jobs with no deadline of its own; past ours, force it (the
