@@ -24,6 +24,7 @@ import { ProblemDetailsFilter } from './problems/problem-details.filter';
 import { RequestValidationError } from './problems/request-validation.error';
 import { TenantDirectoryController } from './directory/tenant-directory.controller';
 import { QueuesController } from './queues/queues.controller';
+import { AuditEventsController } from './audit/audit-events.controller';
 import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -48,6 +49,7 @@ import { TenantsController } from './tenants/tenants.controller';
     JobsController,
     JobTypesController,
     QueuesController,
+    AuditEventsController,
     ApiKeysController,
     OnboardingLinksController,
     OnboardingCallbackController,
