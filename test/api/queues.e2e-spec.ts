@@ -1,3 +1,4 @@
+import { ApplicationCredentialHealth } from '@tenantry/identity';
 import { TenantRegistry } from '@tenantry/tenants';
 import { startTestApp, TestApp } from '@tenantry/testing';
 
@@ -14,7 +15,7 @@ interface Queues {
   holds: unknown[];
 }
 
-describe.each(['redis', 'postgres'] as const)('operator API: queues and limits on the %s backend', (queue) => {
+describe.each(['redis', 'postgres'] as const)('operator API: queues, limits and health on the %s backend', (queue) => {
   let platform: TestApp;
   let viewer: string;
   let contoso: string;
@@ -91,5 +92,42 @@ describe.each(['redis', 'postgres'] as const)('operator API: queues and limits o
       tierWeights: { standard: 1, premium: 4 },
       tenantOverrides: [{ tenantId: contoso, maxConcurrency: 9, maxQueuedJobs: null }],
     });
+  });
+
+  it('reports the application healthy, then degraded while a rejected credential holds every job', async () => {
+    const healthy = await get<Record<string, unknown>>('/api/v1/health');
+    expect(healthy).toMatchObject({
+      status: 200,
+      body: {
+        status: 'ok',
+        database: { status: 'up', error: null },
+        queueBackend: { status: 'up', kind: queue },
+        credential: { jobsHeldUntil: null },
+      },
+    });
+    expect((healthy.body.workers as { queue: string }[]).map((entry) => entry.queue).sort()).toEqual([
+      'jobs',
+      'onboarding',
+      'schedules',
+      'system',
+    ]);
+
+    const until = new Date(Date.now() + 60_000);
+    await platform.dataSource.query(
+      `INSERT INTO job_holds (scope, until, reason) VALUES ('application', $1, 'client_secret_expired')`,
+      [until],
+    );
+    platform.app.get(ApplicationCredentialHealth).recordFailure('client_secret_expired', 7000222);
+    expect((await get('/api/v1/health')).body).toMatchObject({
+      status: 'degraded',
+      credential: {
+        status: 'failing',
+        code: 'client_secret_expired',
+        aadsts: 7000222,
+        jobsHeldUntil: until.toISOString(),
+        jobsHeldReason: 'client_secret_expired',
+      },
+    });
+    await platform.dataSource.query(`DELETE FROM job_holds`);
   });
 });

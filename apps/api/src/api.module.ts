@@ -25,6 +25,7 @@ import { RequestValidationError } from './problems/request-validation.error';
 import { TenantDirectoryController } from './directory/tenant-directory.controller';
 import { QueuesController } from './queues/queues.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
+import { ApplicationHealthController } from './health/application-health.controller';
 import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -54,6 +55,7 @@ import { TenantsController } from './tenants/tenants.controller';
     OnboardingLinksController,
     OnboardingCallbackController,
     HealthController,
+    ApplicationHealthController,
   ],
   providers: [
     QueueBackendHealthIndicator,
