@@ -22,6 +22,11 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Behind a reverse proxy the client is in X-Forwarded-For; failed-authentication limits key on it.
+  if (config.http.trustProxy !== undefined) {
+    const hops = Number(config.http.trustProxy);
+    app.set('trust proxy', Number.isInteger(hops) ? hops : config.http.trustProxy);
+  }
   // Our own JSON parser (Nest's is off, see HTTP_APP_OPTIONS) so its failures become coded
   // problems instead of Nest's generic 400 for any SyntaxError.
   app.use(json({ limit: config.http.bodyLimitBytes, strict: true }));

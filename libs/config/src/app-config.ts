@@ -7,6 +7,10 @@ export interface AppConfig {
     readonly publicBaseUrl: string;
     readonly bodyLimitBytes: number;
     readonly corsOrigins: readonly string[];
+    /** Failed API-key checks one client address may make per minute before it must wait. */
+    readonly authMaxFailuresPerMinute: number;
+    /** Express `trust proxy`: which proxies' X-Forwarded-For names the client (unset: none). */
+    readonly trustProxy: string | undefined;
   };
   readonly database: {
     /** Unset: the embedded PostgreSQL (PGlite) under `dataDir`. */

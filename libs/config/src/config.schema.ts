@@ -53,6 +53,18 @@ export const environmentSchema = z
     PUBLIC_BASE_URL: optionalUrl(['http:', 'https:'], 'an http(s) URL such as https://tenantry.example.com'),
     BODY_LIMIT_BYTES: integer(1024, 10 * 1024 * 1024, 64 * 1024),
     CORS_ORIGINS: optionalString,
+    AUTH_MAX_FAILURES_PER_MINUTE: integer(1, 10_000, 10),
+    TRUST_PROXY: z.preprocess(
+      (value) => (value === '' ? undefined : value),
+      z
+        .string()
+        .trim()
+        .regex(
+          /^(loopback|linklocal|uniquelocal|\d{1,2}|[0-9a-f.:/]+(\s*,\s*[0-9a-f.:/]+)*)$/i,
+          'expected loopback, linklocal, uniquelocal, a hop count, or comma-separated addresses/CIDRs',
+        )
+        .optional(),
+    ),
     DATABASE_URL: optionalUrl(['postgres:', 'postgresql:'], 'a postgres:// URL, e.g. postgres://user@host:5432/db'),
     TENANTRY_DATA_DIR: z.string().trim().min(1).default('./.tenantry'),
     DATABASE_MIGRATE_ON_START: boolean(true),

@@ -39,6 +39,8 @@ function toAppConfig(env: Environment): AppConfig {
       publicBaseUrl: (env.PUBLIC_BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, ''),
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
       corsOrigins: splitList(env.CORS_ORIGINS) ?? [],
+      authMaxFailuresPerMinute: env.AUTH_MAX_FAILURES_PER_MINUTE,
+      trustProxy: env.TRUST_PROXY,
     },
     database: { url: env.DATABASE_URL, dataDir: env.TENANTRY_DATA_DIR, migrateOnStart: env.DATABASE_MIGRATE_ON_START },
     queue: { redisUrl: env.REDIS_URL, prefix: env.QUEUE_PREFIX, workerQueues: splitList(env.WORKER_QUEUES) },

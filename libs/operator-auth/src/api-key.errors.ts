@@ -26,3 +26,15 @@ export class InsufficientRoleError extends DomainError {
     super(`This needs the ${required} role; the API key has ${held}.`, { requiredRole: required, role: held });
   }
 }
+
+/** This client address failed authentication too often: it waits before trying again. */
+export class TooManyFailedAuthenticationsError extends DomainError {
+  readonly code = 'too_many_failed_authentications';
+  readonly kind = 'rate_limited';
+
+  constructor(retryAfterSeconds: number) {
+    super(`Too many failed authentications from this address; try again in ${retryAfterSeconds} s.`, {
+      retryAfterSeconds,
+    });
+  }
+}

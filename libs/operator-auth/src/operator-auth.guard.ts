@@ -1,6 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { ApiKeyService } from './api-key.service';
+import { AuthFailureLimiter } from './auth-failure-limiter';
 import { InsufficientRoleError, UnauthenticatedError } from './api-key.errors';
 import { AuthenticatedRequest, PUBLIC_ROUTE, REQUIRED_ROLE } from './operator-auth.decorators';
 import { OperatorRole, roleSatisfies } from './operator-role';
@@ -11,17 +12,24 @@ export class OperatorAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly apiKeys: ApiKeyService,
+    private readonly failures: AuthFailureLimiter,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const targets = [context.getHandler(), context.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
-    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest & { ip?: string }>();
+    const address = request.ip ?? request.socket?.remoteAddress ?? 'unknown';
+    this.failures.check(address);
     const [scheme, key] = (request.headers.authorization ?? '').split(' ');
+    // Only a wrong key is a guess worth counting; a missing one is a client that forgot it.
     if (scheme?.toLowerCase() !== 'bearer' || !key) throw new UnauthenticatedError();
     const operator = await this.apiKeys.authenticate(key);
-    if (!operator) throw new UnauthenticatedError('The API key is unknown, revoked or expired.');
+    if (!operator) {
+      this.failures.recordFailure(address);
+      throw new UnauthenticatedError('The API key is unknown, revoked or expired.');
+    }
     request.operator = operator;
 
     const required = this.reflector.getAllAndOverride<OperatorRole>(REQUIRED_ROLE, targets) ?? 'admin';

@@ -41,6 +41,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     }
     if (response.headersSent) return;
     if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (typeof problem.retryAfterSeconds === 'number')
+      response.setHeader('Retry-After', String(problem.retryAfterSeconds));
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
