@@ -267,6 +267,11 @@ describe('operator API: jobs', () => {
       'invalid_job_payload',
     ],
     [
+      'a payload field the type does not know',
+      { type: 'tenant.token-check', payload: { forceRefresh: true, forceRefesh: true } },
+      'invalid_job_payload',
+    ],
+    [
       'a secret in the payload',
       { type: 'tenant.token-check', payload: { clientSecret: 'hunter2' } },
       'invalid_job_payload',

@@ -2,7 +2,8 @@ import { decode } from 'jsonwebtoken';
 import { z } from 'zod';
 import { JobContext, JobHandler, JobType } from '@tenantry/jobs';
 
-const TokenCheckPayload = z.object({
+// Strict: a misspelt field is refused on enqueue rather than silently dropped.
+const TokenCheckPayload = z.strictObject({
   /** Skip every cache and ask the identity platform (after re-consent, to see new roles). */
   forceRefresh: z.boolean().default(false),
 });
