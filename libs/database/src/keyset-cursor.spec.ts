@@ -20,6 +20,15 @@ describe('KeysetCursor', () => {
   });
 });
 
+describe('KeysetCursor strings', () => {
+  it('refuses a string PostgreSQL could not compare (a NUL byte)', () => {
+    expect(() => KeysetCursor.decode(KeysetCursor.encode(['a\u0000b']), ['string'] as const)).toThrow(
+      InvalidCursorError,
+    );
+    expect(KeysetCursor.decode(KeysetCursor.encode(['a b']), ['string'] as const)).toEqual(['a b']);
+  });
+});
+
 describe('KeysetCursor.page', () => {
   it('cuts the extra row off and points the cursor after the last row kept', () => {
     const page = KeysetCursor.page([{ id: 1 }, { id: 2 }, { id: 3 }], 2, (row) => [row.id]);

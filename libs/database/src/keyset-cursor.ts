@@ -64,7 +64,8 @@ function matches(kind: 'string' | 'number' | 'timestamp' | 'uuid', value: unknow
     case 'number':
       return typeof value === 'number' && Number.isSafeInteger(value);
     case 'string':
-      return typeof value === 'string' && value.length <= 512;
+      // PostgreSQL text cannot hold NUL: such a value would fail the query instead of the cursor.
+      return typeof value === 'string' && value.length <= 512 && !value.includes('\u0000');
     case 'timestamp':
       return (
         typeof value === 'string' &&
