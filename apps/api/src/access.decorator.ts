@@ -1,6 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiBearerAuth, ApiExtension, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
-import { OperatorRole, RequireRole } from '@tenantry/operator-auth';
+import { OperatorRole, Public, RequireRole } from '@tenantry/operator-auth';
 
 /**
  * The least role an operator route needs, enforced by the guard and published in OpenAPI as
@@ -14,3 +14,10 @@ export const Access = (role: OperatorRole): MethodDecorator & ClassDecorator =>
     ApiUnauthorizedResponse({ description: 'No API key, or an unknown, revoked or expired one (problem+json).' }),
     ApiForbiddenResponse({ description: `The API key's role is below ${role} (problem+json).` }),
   );
+
+/**
+ * A route anyone may call (health, the consent callback, metrics), published in OpenAPI as
+ * `x-public: true`: a reader of the document tells "public on purpose" from "forgot `@Access`".
+ */
+export const PublicAccess = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(Public(), ApiExtension('x-public', true));

@@ -1,11 +1,11 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { Public } from '@tenantry/operator-auth';
 import { QueueBackendHealthIndicator } from './queue-backend.health';
+import { PublicAccess } from '../access.decorator';
 
 @ApiTags('health')
-@Public()
+@PublicAccess()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -2,11 +2,11 @@ import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
-import { Public } from '@tenantry/operator-auth';
+import { PublicAccess } from '../access.decorator';
 
 /** Prometheus scrape endpoint; public like health, as scrapers carry no API key. */
 @ApiExcludeController()
-@Public()
+@PublicAccess()
 @Controller()
 export class MetricsController extends PrometheusController {
   @Get()

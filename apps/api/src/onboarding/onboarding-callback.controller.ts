@@ -2,12 +2,12 @@ import { Controller, Get, Query, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { OnboardingCallback } from '@tenantry/onboarding';
-import { Public } from '@tenantry/operator-auth';
 import { onboardingPage } from './onboarding-page';
+import { PublicAccess } from '../access.decorator';
 
 /** The redirect URI registered in Entra ID: where the customer's admin lands after consent. */
 @ApiExcludeController()
-@Public()
+@PublicAccess()
 @Controller('onboarding')
 export class OnboardingCallbackController {
   constructor(private readonly callback: OnboardingCallback) {}
