@@ -1,6 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { catchError, from, mergeMap, Observable, throwError } from 'rxjs';
+import type { ServerResponse } from 'node:http';
+import { catchError, finalize, from, mergeMap, Observable, throwError } from 'rxjs';
 import { AuditLog } from '@tenantry/audit';
 import { DomainError } from '@tenantry/errors';
 import type { AuthenticatedRequest } from '@tenantry/operator-auth';
@@ -20,6 +21,7 @@ export class AuditInterceptor implements NestInterceptor {
     const spec = this.reflector.get<AuditSpec | undefined>(AUDITED, context.getHandler());
     if (!spec) return next.handle();
     const request = context.switchToHttp().getRequest<AuditedRequest>();
+    const release = holdResponseEnd(context.switchToHttp().getResponse<ServerResponse>());
     const record = (outcome: 'success' | 'failure', details?: Record<string, unknown>, result?: unknown) => {
       const targetId = spec.targetParam
         ? request.params[spec.targetParam]
@@ -49,8 +51,28 @@ export class AuditInterceptor implements NestInterceptor {
               }).catch(() => undefined),
             ).pipe(mergeMap(() => throwError(() => error))),
       ),
+      finalize(release),
     );
   }
+}
+
+/**
+ * A handler that sends its own response (`@Res()`, for a status that depends on the outcome)
+ * would answer before its audit event is written: a client could read the audit log without it,
+ * and a failed write would go unnoticed. Its response is held until the event is written; a
+ * response Nest sends goes out after this pipeline anyway, so holding it changes nothing.
+ */
+function holdResponseEnd(response: ServerResponse): () => void {
+  const end = response.end;
+  let held: Parameters<typeof end> | undefined;
+  response.end = ((...args: Parameters<typeof end>) => {
+    held = args;
+    return response;
+  }) as typeof end;
+  return () => {
+    response.end = end;
+    if (held) end.apply(response, held);
+  };
 }
 
 /** The tenant an audited action touched, so the audit log can be read per tenant. */
