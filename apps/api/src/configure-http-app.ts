@@ -1,7 +1,7 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
-import { json } from 'express';
+import { json, type Request } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppConfig } from '@tenantry/config';
 import { assignRequestId } from '@tenantry/runtime';
@@ -30,6 +30,13 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
   // Our own JSON parser (Nest's is off, see HTTP_APP_OPTIONS) so its failures become coded
   // problems instead of Nest's generic 400 for any SyntaxError.
   app.use(json({ limit: config.http.bodyLimitBytes, strict: true }));
+  // The parser skips a body of any other media type, and the route would then run as if none
+  // had been sent (`curl -d '{"enabled":false}'` sends form encoding: a 200 that changed nothing).
+  app.use((request: Request, _response: ServerResponse, next: (error?: unknown) => void) => {
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    next(hasBody && !request.is('application/json') ? MalformedBodyError.notJson() : undefined);
+  });
   app.use((error: unknown, _request: IncomingMessage, _response: ServerResponse, next: (error?: unknown) => void) =>
     next(MalformedBodyError.from(error) ?? error),
   );

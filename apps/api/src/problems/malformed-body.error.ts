@@ -28,6 +28,11 @@ export class MalformedBodyError extends DomainError {
     super(detail);
   }
 
+  /** A body in a media type the JSON parser skips: the route would run as if none was sent. */
+  static notJson(): MalformedBodyError {
+    return new MalformedBodyError('unsupported_media_type', 'invalid', 'The request body must be application/json.');
+  }
+
   /** The body parser's error as a domain error, or undefined when it is something else. */
   static from(error: unknown): MalformedBodyError | undefined {
     if (typeof error !== 'object' || error === null || !('type' in error)) return undefined;
