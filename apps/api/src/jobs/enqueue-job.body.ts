@@ -4,6 +4,7 @@ import { IsObject, IsOptional, IsString, Length, Matches } from 'class-validator
 export class EnqueueJobBody {
   @ApiProperty({
     description: 'A job type (see GET /api/v1/job-types).',
+    minLength: 1,
     maxLength: 200,
     example: 'tenant.token-check',
   })

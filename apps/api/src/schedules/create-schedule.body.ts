@@ -5,6 +5,7 @@ import { OptionalNotNull } from './optional-not-null.decorator';
 export class CreateScheduleBody {
   @ApiProperty({
     description: 'A job type (see GET /api/v1/job-types).',
+    minLength: 1,
     maxLength: 200,
     example: 'tenant.token-check',
   })
@@ -29,6 +30,7 @@ export class CreateScheduleBody {
     description:
       'Five fields (minute hour day-of-month month day-of-week), read in `timezone`. Give exactly one of ' +
       '`cron` and `everyMs`.',
+    minLength: 1,
     maxLength: 200,
     example: '0 2 * * *',
   })
@@ -39,6 +41,7 @@ export class CreateScheduleBody {
 
   @ApiPropertyOptional({
     description: 'The IANA time zone `cron` is read in; `UTC` when omitted. Not with `everyMs`.',
+    minLength: 1,
     maxLength: 100,
     example: 'Europe/Paris',
   })
@@ -50,7 +53,9 @@ export class CreateScheduleBody {
   @ApiPropertyOptional({
     description:
       'Or: run every this many milliseconds, from 60000 (a minute) to 2073600000 (24 days); use cron for longer.',
+    type: 'integer',
     minimum: 60000,
+    maximum: 2073600000,
     example: 3600000,
   })
   @OptionalNotNull()

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBody,
   ApiConflictResponse,
   ApiCreatedResponse,
   ApiNoContentResponse,
@@ -81,6 +82,19 @@ export class TenantSchedulesController {
     summary: 'Give the tenant a recurring job; each firing queues a run while the tenant is active.',
     description: TIMING_RULES,
   })
+  @ApiBody({
+    type: CreateScheduleBody,
+    examples: {
+      cron: {
+        summary: 'Daily at 02:00, Paris time',
+        value: { type: 'tenant.token-check', cron: '0 2 * * *', timezone: 'Europe/Paris' },
+      },
+      interval: {
+        summary: 'Every hour',
+        value: { type: 'tenant.token-check', everyMs: 3600000, payload: { forceRefresh: true } },
+      },
+    },
+  })
   @ApiCreatedResponse({ type: ScheduleDto })
   @ApiConflictResponse({ description: 'The tenant is offboarded: it takes no schedules (problem+json).' })
   async create(
@@ -109,6 +123,13 @@ export class TenantSchedulesController {
       'Only the fields given change. A `cron` or an `everyMs` replaces the timing (a `cron` without ' +
       '`timezone` is read in UTC); a `timezone` alone moves a cron schedule to that zone. ' +
       TIMING_RULES,
+  })
+  @ApiBody({
+    type: UpdateScheduleBody,
+    examples: {
+      disable: { summary: 'Stop it firing, keep it', value: { enabled: false } },
+      retime: { summary: 'Every six hours instead', value: { everyMs: 21600000 } },
+    },
   })
   @ApiOkResponse({ type: ScheduleDto })
   async update(
