@@ -4,3 +4,4 @@ export * from './run-entry-point';
 export * from './identity-testbed';
 export * from './chromium';
 export * from './jobs-testbed';
+export * from './openapi-inputs';
