@@ -116,9 +116,14 @@ describe('operator API contract, from the OpenAPI document', () => {
    * The path with every parameter naming a real resource, found through the document alone: the
    * collection a parameter follows is listed (its GET) or, when empty, added to (its POST). With
    * `fresh`, the last parameter names a resource made for the purpose, so a DELETE never removes
-   * one the test itself stands on (its own API keys).
+   * one the test itself stands on (its own API keys). `values` receives what each parameter got.
    */
-  const resolvedPath = async (operation: Operation, fresh = false, except?: string): Promise<string> => {
+  const resolvedPath = async (
+    operation: Operation,
+    fresh = false,
+    except?: string,
+    values: Record<string, string> = {},
+  ): Promise<string> => {
     let path = operation.path;
     for (const [index, parameter] of operation.pathParameters.entries()) {
       if (parameter.name === except) continue;
@@ -129,6 +134,7 @@ describe('operator API contract, from the OpenAPI document', () => {
         (fresh && last ? undefined : await listedId(template, collection, parameter.name)) ??
         (await createdId(template, collection, parameter.name)) ??
         String(validValue(parameter.schema ?? {}));
+      values[parameter.name] = id;
       path = path.replace(`{${parameter.name}}`, encodeURIComponent(id));
     }
     return path;
@@ -391,8 +397,14 @@ describe('operator API contract, from the OpenAPI document', () => {
     // document order let each one find the state it acts on, without the test knowing the routes.
     for (let round = 0; round < 3 && succeeded.size < mutations.length; round += 1) {
       for (const operation of mutations.filter((candidate) => !succeeded.has(candidate.name))) {
-        const path = await resolvedPath(operation, operation.method === 'DELETE');
-        const [body] = validBodies(operation);
+        const values: Record<string, string> = {};
+        const path = await resolvedPath(operation, operation.method === 'DELETE', undefined, values);
+        const [example] = validBodies(operation);
+        // A body field named like a path parameter repeats it (a confirmation): the real value.
+        const body =
+          typeof example === 'object' && example !== null
+            ? Object.fromEntries(Object.entries(example).map(([name, value]) => [name, values[name] ?? value]))
+            : example;
         const answer = await send(operation.method, path, {
           key: keys.get(requiredRole(operation)),
           body: body === undefined ? undefined : JSON.stringify(body),
