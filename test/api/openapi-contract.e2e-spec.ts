@@ -177,7 +177,7 @@ describe('operator API contract, from the OpenAPI document', () => {
     return typeof cursor === 'string' ? cursor : undefined;
   };
 
-  it('declares for every operation the least role it needs, or that it is public', () => {
+  it('declares for every operation the least role it needs or that it is public, and what a mutation audits', () => {
     expect(operations.filter((operation) => MUTATING_METHODS.has(operation.method)).length).toBeGreaterThan(0);
     const undeclared = operations
       .filter((operation) => {
@@ -193,6 +193,13 @@ describe('operator API contract, from the OpenAPI document', () => {
       })
       .map((operation) => operation.name);
     expect(undeclared).toEqual([]);
+    const unaudited = operations.filter(
+      (operation) =>
+        MUTATING_METHODS.has(operation.method) &&
+        operation.operation['x-public'] !== true &&
+        !operation.operation['x-audit-action'],
+    );
+    expect(unaudited.map((operation) => operation.name)).toEqual([]);
   });
 
   it('answers 401 problem+json to every secured operation without a valid key', async () => {
@@ -413,14 +420,15 @@ describe('operator API contract, from the OpenAPI document', () => {
           'SELECT action, outcome FROM audit_events WHERE request_id = $1',
           [answer.requestId],
         );
+        const action = operation.operation['x-audit-action'];
         if (answer.status >= 200 && answer.status < 300) {
           succeeded.add(operation.name);
-          if (events.length !== 1 || events[0].outcome !== 'success') {
+          if (events.length !== 1 || events[0].outcome !== 'success' || events[0].action !== action) {
             failures.push({ operation: operation.name, status: answer.status, events });
           }
         } else if (answer.status === 400 || answer.status >= 500) {
           failures.push({ operation: operation.name, path, status: answer.status, body: answer.text.slice(0, 300) });
-        } else if (events.length !== 1 || events[0].outcome !== 'failure') {
+        } else if (events.length !== 1 || events[0].outcome !== 'failure' || events[0].action !== action) {
           // Refused by the domain (no such thing, a conflict): the attempt is audited as a failure.
           failures.push({ operation: operation.name, status: answer.status, events });
         }

@@ -40,6 +40,7 @@ export interface OpenApiOperation {
   security?: Record<string, string[]>[];
   'x-required-role'?: string;
   'x-public'?: boolean;
+  'x-audit-action'?: string;
 }
 
 export interface OpenApiDocument {

@@ -1,4 +1,5 @@
-import { SetMetadata } from '@nestjs/common';
+import { applyDecorators, SetMetadata } from '@nestjs/common';
+import { ApiExtension } from '@nestjs/swagger';
 
 export const AUDITED = 'tenantry:audited';
 
@@ -16,5 +17,10 @@ export interface AuditSpec {
   readonly tenantFromResult?: string;
 }
 
-/** Every mutating operator route declares what it does; the boot check refuses one that doesn't. */
-export const Audited = (spec: AuditSpec): MethodDecorator => SetMetadata(AUDITED, spec);
+/**
+ * Every mutating operator route declares what it does; the boot check refuses one that doesn't.
+ * The action is published in OpenAPI as `x-audit-action`, so a reader of the document knows which
+ * audit events an operation leaves (and the contract test checks that it does).
+ */
+export const Audited = (spec: AuditSpec): MethodDecorator =>
+  applyDecorators(SetMetadata(AUDITED, spec), ApiExtension('x-audit-action', spec.action));
