@@ -95,9 +95,15 @@ export class TenantRegistry {
       );
     }
     if (query.cursor) {
-      const [cursorSort, value, tenantId] = KeysetCursor.decode(query.cursor, ['string', 'string', 'uuid'] as const);
-      // A cursor continues the order it was issued for, and holds a value of that order's kind.
-      if (cursorSort !== sort || (!byName && Number.isNaN(Date.parse(value)))) throw new InvalidCursorError();
+      // A cursor continues the order it was issued for, and holds a value of that order's kind: for
+      // the creation order, an instant as issued (Date.parse also takes `+275760-…`, which PostgreSQL
+      // refuses with an error of its own: a 500 instead of a bad cursor).
+      const [cursorSort, value, tenantId] = KeysetCursor.decode(query.cursor, [
+        'string',
+        byName ? 'string' : 'timestamp',
+        'uuid',
+      ] as const);
+      if (cursorSort !== sort) throw new InvalidCursorError();
       builder.andWhere(`(${key}, tenant.tenantId) ${direction === 'DESC' ? '<' : '>'} (:value, :tenantId)`, {
         value,
         tenantId,
