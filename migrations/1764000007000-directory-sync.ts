@@ -34,8 +34,10 @@ export class DirectorySync1764000007000 implements MigrationInterface {
         "tenant_id" uuid PRIMARY KEY
           CONSTRAINT "directory_sync_states_tenant_id_fkey" REFERENCES "tenants" ("tenant_id") ON DELETE CASCADE,
         "delta_link" text,
+        "delta_select" text,
         "round_kind" text CONSTRAINT "directory_sync_states_round_kind_check" CHECK ("round_kind" IN ('full', 'incremental')),
         "round_link" text,
+        "round_owner" uuid,
         "round_started_at" timestamptz(3),
         "round_pages" integer NOT NULL DEFAULT 0,
         "round_users" integer NOT NULL DEFAULT 0,

@@ -1,4 +1,10 @@
-import { DirectorySyncModule, DirectoryUsersSyncJob } from '@tenantry/directory-sync';
+import {
+  DirectoryRoundSupersededError,
+  DirectorySync,
+  DirectorySyncModule,
+  DirectoryUsersSyncJob,
+} from '@tenantry/directory-sync';
+import { GraphClients } from '@tenantry/graph';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -151,5 +157,48 @@ describe('directory users sync', () => {
     expect(await liveUsers(bed.dataSource, second)).toEqual(directoryOf(bed.sim, second));
     const firstIds = new Set(bed.sim.state.listUsers(first).map((user) => user.id));
     expect([...(await snapshotOf(bed.dataSource, second)).keys()].filter((id) => firstIds.has(id))).toEqual([]);
+  }, 60_000);
+
+  it('lets only the newest of two overlapping syncs write, and ends exactly in step', async () => {
+    // Registered but not active: no sync of its own is enqueued, the test runs them by hand.
+    const tenantId = seedDirectory(bed.sim, 3_000);
+    await bed.registry.recordConsent({ tenantId, consentedAt: new Date() }, 'test');
+    bed.sim.faults.add({ tenant: tenantId, endpoint: 'graph.delta', latencyMs: 40 });
+    const sync = bed.app.get(DirectorySync);
+    const graph = bed.app.get(GraphClients).forTenant(tenantId);
+
+    const first = sync.sync(graph);
+    while ((await roundPages(bed.dataSource, tenantId)) < 2) await sleep(5);
+    // As a run whose lease expired is run again while the first is still alive.
+    const second = sync.sync(graph);
+    const outcomes = await Promise.allSettled([first, second]);
+    bed.sim.faults.clear();
+
+    expect(outcomes[0]).toMatchObject({ status: 'rejected', reason: expect.any(DirectoryRoundSupersededError) });
+    expect(outcomes[1]).toMatchObject({ status: 'fulfilled', value: { resumed: true, kind: 'full', users: 3_000 } });
+    expect(await liveUsers(bed.dataSource, tenantId)).toEqual(directoryOf(bed.sim, tenantId));
+  }, 60_000);
+
+  it('leaves nothing of an offboarded tenant behind, even when its sync was running', async () => {
+    const tenantId = seedDirectory(bed.sim, 5_000);
+    bed.sim.faults.add({ tenant: tenantId, endpoint: 'graph.delta', latencyMs: 40 });
+    await activate(bed, tenantId);
+    while ((await roundPages(bed.dataSource, tenantId)) < 3) await sleep(5);
+    await bed.registry.offboard(tenantId, tenantId, 'test');
+
+    // The run stops at its next token request (no tokens for an offboarded tenant) or its next
+    // write (its round went with the purge), whichever comes first; neither leaves anything.
+    const run = await finishedSync(bed, tenantId, 1);
+    bed.sim.faults.clear();
+    expect([
+      { status: 'failed', error_code: 'tenant_not_served' },
+      { status: 'succeeded', error_code: null },
+    ]).toContainEqual({ status: run.status, error_code: run.error_code });
+    const [left] = await bed.dataSource.query<{ users: number; states: number }[]>(
+      `SELECT (SELECT count(*)::int FROM directory_users WHERE tenant_id = $1) AS users,
+              (SELECT count(*)::int FROM directory_sync_states WHERE tenant_id = $1) AS states`,
+      [tenantId],
+    );
+    expect(left).toEqual({ users: 0, states: 0 });
   }, 60_000);
 });

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { assertTenantId } from '@tenantry/tenants';
 import type { SyncRoundKind } from './directory-sync-state.entity';
+import { DirectoryRoundSupersededError } from './directory-sync.errors';
 
 /** The Graph user properties the sync keeps (`id` always comes); widen freely, no migration needed. */
 export const SYNCED_USER_PROPERTIES = ['userPrincipalName', 'displayName', 'mail', 'accountEnabled'] as const;
@@ -15,11 +16,21 @@ export interface GraphUserChange {
 }
 
 export interface RoundCheckpoint {
+  /** This sync's fencing token: its writes land only while it still owns the round. */
+  readonly owner: string;
   readonly kind: SyncRoundKind;
   /** The page to fetch next. */
   readonly link: string;
   readonly pages: number;
   readonly users: number;
+}
+
+export interface StoredSyncState {
+  /** A round that started and did not finish, to resume. */
+  readonly round: { readonly kind: SyncRoundKind } | null;
+  readonly deltaLink: string | null;
+  /** The select the delta link was made with. */
+  readonly deltaSelect: string | null;
 }
 
 export interface PageWritten {
@@ -94,7 +105,8 @@ const FINISH_ROUND = `
   ),
   finished AS (
     UPDATE directory_sync_states
-    SET delta_link = $2, round_kind = NULL, round_link = NULL, round_started_at = NULL,
+    SET delta_link = $2, delta_select = $3, round_kind = NULL, round_link = NULL, round_owner = NULL,
+        round_started_at = NULL,
         last_success_at = now(),
         last_full_sync_at = CASE WHEN round_kind = 'full' THEN now() ELSE last_full_sync_at END,
         last_error_code = NULL, last_error_message = NULL, last_error_at = NULL, updated_at = now()
@@ -108,50 +120,66 @@ const FINISH_ROUND = `
 export class DirectoryStore {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** The round in progress, if a previous run stopped inside one. */
-  async roundInProgress(tenantId: string): Promise<{ round: RoundCheckpoint | null; deltaLink: string | null }> {
+  /** Where the tenant's sync stands: a round to resume, or the delta link to continue from. */
+  async state(tenantId: string): Promise<StoredSyncState> {
     const [row] = await this.dataSource.query<
       {
         round_kind: SyncRoundKind | null;
         round_link: string | null;
-        round_pages: number;
-        round_users: number;
         delta_link: string | null;
+        delta_select: string | null;
       }[]
-    >(
-      `SELECT round_kind, round_link, round_pages, round_users, delta_link FROM directory_sync_states WHERE tenant_id = $1`,
-      [assertTenantId(tenantId)],
-    );
-    if (!row) return { round: null, deltaLink: null };
-    const round =
-      row.round_kind && row.round_link
-        ? { kind: row.round_kind, link: row.round_link, pages: row.round_pages, users: row.round_users }
-        : null;
-    return { round, deltaLink: row.delta_link };
+    >(`SELECT round_kind, round_link, delta_link, delta_select FROM directory_sync_states WHERE tenant_id = $1`, [
+      assertTenantId(tenantId),
+    ]);
+    return {
+      round: row?.round_kind && row.round_link ? { kind: row.round_kind } : null,
+      deltaLink: row?.delta_link ?? null,
+      deltaSelect: row?.delta_select ?? null,
+    };
   }
 
-  /** Starts a round at `link` (a full round from the start, or incremental from the delta link). */
-  async startRound(tenantId: string, kind: SyncRoundKind, link: string): Promise<RoundCheckpoint> {
+  /** Takes over the round in progress for `owner` (a previous run stopped, or is presumed lost). */
+  async claimRound(tenantId: string, owner: string): Promise<RoundCheckpoint | null> {
+    // An UPDATE answers [rows, affected] through TypeORM.
+    const [[row]] = await this.dataSource.query<
+      [{ round_kind: SyncRoundKind; round_link: string; round_pages: number; round_users: number }[], number]
+    >(
+      `UPDATE directory_sync_states SET round_owner = $2, updated_at = now()
+       WHERE tenant_id = $1 AND round_kind IS NOT NULL AND round_link IS NOT NULL
+       RETURNING round_kind, round_link, round_pages, round_users`,
+      [assertTenantId(tenantId), owner],
+    );
+    return row
+      ? { owner, kind: row.round_kind, link: row.round_link, pages: row.round_pages, users: row.round_users }
+      : null;
+  }
+
+  /** Starts a round at `link` (a full round from the start, or incremental from the delta link), owned by `owner`. */
+  async startRound(tenantId: string, kind: SyncRoundKind, link: string, owner: string): Promise<RoundCheckpoint> {
     await this.dataSource.query(
-      `INSERT INTO directory_sync_states AS s (tenant_id, round_kind, round_link, round_started_at, round_pages, round_users, updated_at)
-       VALUES ($1, $2, $3, now(), 0, 0, now())
-       ON CONFLICT (tenant_id) DO UPDATE SET round_kind = $2, round_link = $3, round_started_at = now(),
-         round_pages = 0, round_users = 0, updated_at = now(),
+      `INSERT INTO directory_sync_states AS s
+         (tenant_id, round_kind, round_link, round_owner, round_started_at, round_pages, round_users, updated_at)
+       VALUES ($1, $2, $3, $4, now(), 0, 0, now())
+       ON CONFLICT (tenant_id) DO UPDATE SET round_kind = $2, round_link = $3, round_owner = $4,
+         round_started_at = now(), round_pages = 0, round_users = 0, updated_at = now(),
          -- a full round replaces the delta link it ends with; until then the old one is no use
          delta_link = CASE WHEN $2 = 'full' THEN NULL ELSE s.delta_link END`,
-      [assertTenantId(tenantId), kind, link],
+      [assertTenantId(tenantId), kind, link, owner],
     );
-    return { kind, link, pages: 0, users: 0 };
+    return { owner, kind, link, pages: 0, users: 0 };
   }
 
   /** Writes pages that have a next one (their users, in order); `nextLink` becomes the checkpoint. */
   async writePages(
+    round: RoundCheckpoint,
     tenantId: string,
     users: readonly GraphUserChange[],
     nextLink: string,
     pages: number,
   ): Promise<PageWritten> {
     return this.dataSource.transaction(async (manager) => {
+      await this.holdRound(manager, tenantId, round);
       // Not waiting for the WAL flush is safe here: a commit lost to a database crash takes its
       // checkpoint with it, so the sync fetches those pages again; the snapshot never runs ahead
       // of its checkpoint. The round's last page (the delta link) is committed durably.
@@ -160,25 +188,34 @@ export class DirectoryStore {
     });
   }
 
-  /** Writes the round's last page and ends the round, in one transaction. */
+  /** Writes the round's last page and ends the round, in one transaction; `select` is remembered with the delta link. */
   async writeLastPage(
+    round: RoundCheckpoint,
     tenantId: string,
     users: readonly GraphUserChange[],
     deltaLink: string,
+    select: string,
   ): Promise<PageWritten & { swept: number }> {
     return this.dataSource.transaction(async (manager) => {
+      await this.holdRound(manager, tenantId, round);
       const page = await this.write(manager, tenantId, users, null, 1);
-      const [{ swept }] = await manager.query<{ swept: number }[]>(FINISH_ROUND, [assertTenantId(tenantId), deltaLink]);
+      const [{ swept }] = await manager.query<{ swept: number }[]>(FINISH_ROUND, [
+        assertTenantId(tenantId),
+        deltaLink,
+        select,
+      ]);
       return { ...page, swept };
     });
   }
 
-  /** Remembers why the last sync failed, for operators; the round's checkpoint stays. */
+  /**
+   * Remembers why the last sync failed, for operators; the round's checkpoint stays. An update
+   * only: a tenant whose state was purged (offboarded) gets no row back.
+   */
   async recordFailure(tenantId: string, code: string, message: string): Promise<void> {
     await this.dataSource.query(
-      `INSERT INTO directory_sync_states (tenant_id, last_error_code, last_error_message, last_error_at, updated_at)
-       VALUES ($1, $2, $3, now(), now())
-       ON CONFLICT (tenant_id) DO UPDATE SET last_error_code = $2, last_error_message = $3, last_error_at = now(), updated_at = now()`,
+      `UPDATE directory_sync_states SET last_error_code = $2, last_error_message = $3, last_error_at = now(), updated_at = now()
+       WHERE tenant_id = $1`,
       [assertTenantId(tenantId), code, message],
     );
   }
@@ -193,6 +230,18 @@ export class DirectoryStore {
       ]);
       return deleted;
     });
+  }
+
+  /**
+   * Locks the tenant's sync state for the transaction, if `round` still owns it. The purge deletes
+   * that row first, so a write and a purge never interleave: whichever comes second sees the other.
+   */
+  private async holdRound(manager: EntityManager, tenantId: string, round: RoundCheckpoint): Promise<void> {
+    const held = await manager.query<unknown[]>(
+      `SELECT 1 FROM directory_sync_states WHERE tenant_id = $1 AND round_owner = $2 FOR UPDATE`,
+      [assertTenantId(tenantId), round.owner],
+    );
+    if (held.length === 0) throw new DirectoryRoundSupersededError(tenantId);
   }
 
   private async write(
@@ -218,7 +267,8 @@ export class DirectoryStore {
 /**
  * What the statement reads: per user, its id, whether it was removed, and the synced properties
  * the answer carried (absent ones are kept from before). Graph may repeat a user within a
- * round; within one page the last answer wins, as one row cannot be written twice per statement.
+ * round; within one batch of pages the last answer wins, as one row cannot be written twice per
+ * statement.
  */
 export function toPageRows(
   users: readonly GraphUserChange[],

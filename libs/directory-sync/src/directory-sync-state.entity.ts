@@ -22,6 +22,10 @@ export class DirectorySyncState {
   @Column('text', { nullable: true })
   deltaLink!: string | null;
 
+  /** The `$select` the delta link was made with: another one needs a full round to fill in. */
+  @Column('text', { nullable: true })
+  deltaSelect!: string | null;
+
   /** The round in progress, if any. */
   @Column('text', { nullable: true })
   roundKind!: SyncRoundKind | null;
@@ -29,6 +33,13 @@ export class DirectorySyncState {
   /** The next page of the round in progress. */
   @Column('text', { nullable: true })
   roundLink!: string | null;
+
+  /**
+   * The sync that owns the round (a fencing token): writes from any other are refused, so a run
+   * that outlived its lease, or one writing after an offboarding purge, changes nothing.
+   */
+  @Column('uuid', { nullable: true })
+  roundOwner!: string | null;
 
   @Column({ type: 'timestamptz', precision: 3, nullable: true })
   roundStartedAt!: Date | null;

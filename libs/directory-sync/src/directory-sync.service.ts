@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { GraphSyncStateLostError, type TenantGraph } from '@tenantry/graph';
 import {
   DirectoryStore,
@@ -46,15 +47,20 @@ export class DirectorySync {
     options: { readonly full?: boolean; readonly onProgress?: (progress: SyncProgress) => void } = {},
   ): Promise<SyncOutcome> {
     const { tenantId } = graph;
-    const stored = await this.store.roundInProgress(tenantId);
-    let round: RoundCheckpoint;
-    let resumed = false;
-    if (options.full) round = await this.store.startRound(tenantId, 'full', USERS_DELTA_START);
-    else if (stored.round) {
-      round = stored.round;
-      resumed = true;
-    } else if (stored.deltaLink) round = await this.store.startRound(tenantId, 'incremental', stored.deltaLink);
-    else round = await this.store.startRound(tenantId, 'full', USERS_DELTA_START);
+    const owner = randomUUID();
+    const stored = await this.store.state(tenantId);
+    let round: RoundCheckpoint | null = null;
+    // A round a previous run left is resumed, even by a forced full sync when it is a full one.
+    if (stored.round && (!options.full || stored.round.kind === 'full')) {
+      round = await this.store.claimRound(tenantId, owner);
+    }
+    const resumed = round !== null;
+    // A delta link made with another $select would never bring the new properties of users it
+    // has seen: walk everything once.
+    const incremental = !options.full && stored.deltaLink !== null && stored.deltaSelect === USERS_DELTA_START;
+    round ??= incremental
+      ? await this.store.startRound(tenantId, 'incremental', stored.deltaLink as string, owner)
+      : await this.store.startRound(tenantId, 'full', USERS_DELTA_START, owner);
 
     try {
       return { ...(await this.walk(graph, round, options.onProgress)), resumed, resynced: false };
@@ -62,7 +68,7 @@ export class DirectorySync {
       // An expired or invalidated delta (or paging) state: start over, once, from scratch. The
       // full round's end marks deleted whoever is gone, so it ends as a fresh sync would.
       if (!(error instanceof GraphSyncStateLostError)) throw error;
-      round = await this.store.startRound(tenantId, 'full', USERS_DELTA_START);
+      round = await this.store.startRound(tenantId, 'full', USERS_DELTA_START, owner);
       return { ...(await this.walk(graph, round, options.onProgress)), resumed, resynced: true };
     }
   }
@@ -78,7 +84,7 @@ export class DirectorySync {
       onProgress?.(progress);
     };
     const batcher = new PageBatcher(
-      (users, nextLink, pages) => this.store.writePages(graph.tenantId, users, nextLink, pages),
+      (users, nextLink, pages) => this.store.writePages(round, graph.tenantId, users, nextLink, pages),
       advance,
     );
     try {
@@ -89,7 +95,13 @@ export class DirectorySync {
         }
         if (!page.deltaLink) break;
         await batcher.flush();
-        const last = await this.store.writeLastPage(graph.tenantId, page.value, page.deltaLink);
+        const last = await this.store.writeLastPage(
+          round,
+          graph.tenantId,
+          page.value,
+          page.deltaLink,
+          USERS_DELTA_START,
+        );
         advance(last);
         return { ...progress, kind: round.kind, swept: last.swept };
       }

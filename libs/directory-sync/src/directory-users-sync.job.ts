@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { DomainError } from '@tenantry/errors';
 import { GraphThrottledError } from '@tenantry/graph';
-import { JobContext, JobHandler, JobType, storableMessage } from '@tenantry/jobs';
+import { JobContext, JobHandler, JobTimeoutError, JobType, storableMessage } from '@tenantry/jobs';
 import { DirectoryStore } from './directory-store';
+import { DirectoryRoundSupersededError } from './directory-sync.errors';
 import { DirectorySync } from './directory-sync.service';
 
 const UsersSyncPayload = z.strictObject({
@@ -42,8 +43,16 @@ export class DirectoryUsersSyncJob implements JobHandler<UsersSync> {
       });
       context.logger.log('Directory users synced', { ...outcome });
     } catch (error) {
-      // Throttling and shutdowns are the runtime's to handle and say nothing about the sync.
-      if (!(error instanceof GraphThrottledError) && !context.signal.aborted) {
+      if (error instanceof DirectoryRoundSupersededError) {
+        // Another run owns the round now (this one outlived its lease), or the tenant was purged:
+        // there is nothing left for this run to do.
+        context.logger.warn('Directory sync stopped: its round was taken over or purged');
+        return;
+      }
+      // Throttling, cancels and shutdowns are the runtime's to handle and say nothing about the
+      // sync; a timeout does, since the operator may need a longer one.
+      const timedOut = context.signal.reason instanceof JobTimeoutError;
+      if (!(error instanceof GraphThrottledError) && (!context.signal.aborted || timedOut)) {
         const code = error instanceof DomainError ? error.code : 'sync_error';
         await this.store
           .recordFailure(

@@ -5,3 +5,4 @@ export * from './directory-sync.module';
 export * from './directory-sync.service';
 export * from './directory-user.entity';
 export * from './directory-users-sync.job';
+export * from './directory-sync.errors';
