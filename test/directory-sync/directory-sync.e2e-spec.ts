@@ -118,6 +118,19 @@ describe('directory users sync', () => {
     expect((await syncAgain(tenantId, 3)).progress).toEqual({ pages: 1, users: 1, written: 1 });
   }, 60_000);
 
+  it('walks everything again when the delta link was made with another $select', async () => {
+    const tenantId = seedDirectory(bed.sim, 300);
+    await activate(bed, tenantId);
+    await finishedSync(bed, tenantId, 1);
+    // As a deployment that synced fewer properties before this one left it.
+    await bed.dataSource.query(
+      `UPDATE directory_sync_states SET delta_select = '/users/delta?$select=id,displayName' WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    expect((await syncAgain(tenantId, 2)).progress).toMatchObject({ pages: 2, users: 300 });
+    expect((await syncAgain(tenantId, 3)).progress).toEqual({ pages: 1, users: 0, written: 0 });
+  }, 60_000);
+
   it('completes through a 429 storm mid-sync with the right state, slowing only the throttled tenant', async () => {
     const stormy = seedDirectory(bed.sim, 5_000);
     const calm = seedDirectory(bed.sim, 5_000);

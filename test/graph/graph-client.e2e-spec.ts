@@ -95,6 +95,14 @@ describe('Graph client', () => {
     expect(requests('graph.users') - before).toBe(1);
   });
 
+  it('never hands the runtime a throttle shorter than a second (Retry-After: 0)', async () => {
+    bed.sim.faults.add({ tenant: tenantId, endpoint: 'graph.users', status: 503, retryAfterSeconds: 0, count: 4 });
+    const error = await graph()
+      .page('/users')
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'graph_throttled', retryAfterMs: 1_000 });
+  });
+
   it('reports a 503 with Retry-After as throttling, and a server error as a failure with its status', async () => {
     bed.sim.faults.add({ tenant: tenantId, endpoint: 'graph.users', status: 503, retryAfterSeconds: 20, count: 1 });
     await expect(graph().page('/users')).rejects.toBeInstanceOf(GraphThrottledError);
@@ -157,6 +165,10 @@ describe('Graph client', () => {
     const spied = new GraphClients(bed.identity, spy as TokenService);
     closers.push(spied);
     await expect(spied.forTenant(tenantId).page('https://attacker.example/v1.0/users')).rejects.toMatchObject({
+      code: 'graph_foreign_link',
+    });
+    // The SDK would send a path that merely contains a URL to that URL's host.
+    await expect(spied.forTenant(tenantId).page('/users?x=https://attacker.example/steal')).rejects.toMatchObject({
       code: 'graph_foreign_link',
     });
     expect(asked).toEqual([]);

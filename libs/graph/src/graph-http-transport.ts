@@ -1,5 +1,5 @@
 import type { Context, Middleware } from '@microsoft/microsoft-graph-client';
-import { Agent, fetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { Agent, fetch, Response, type RequestInit as UndiciRequestInit } from 'undici';
 import { rootCertificates } from 'node:tls';
 
 /**
@@ -24,8 +24,18 @@ export class GraphHttpTransport implements Middleware {
 
   async execute(context: Context): Promise<void> {
     const init = { ...(context.options as UndiciRequestInit), dispatcher: this.agent };
+    const response = await fetch(context.request as string, init);
+    // The SDK's RetryHandler retries a 429/503/504 without reading its body, and undici keeps the
+    // connection until a body is consumed: read error bodies here so the socket goes back at once.
+    const settled = response.ok
+      ? response
+      : new Response(await response.arrayBuffer(), {
+          status: response.status,
+          statusText: response.statusText,
+          headers: response.headers,
+        });
     // undici's Response is the WHATWG Response the SDK reads; only the type declarations differ.
-    context.response = (await fetch(context.request as string, init)) as unknown as Response;
+    context.response = settled as unknown as globalThis.Response;
   }
 
   async close(): Promise<void> {

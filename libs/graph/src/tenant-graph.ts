@@ -27,6 +27,8 @@ interface CollectionResponse<T> {
 
 // Throttled without a `Retry-After` even after the in-place retries: let the tenant rest this long.
 const DEFAULT_THROTTLE_MS = 30_000;
+// A `Retry-After` of 0 (or a date past) would requeue the run at once, attempt-free, for ever.
+const MIN_THROTTLE_MS = 1_000;
 
 /**
  * Microsoft Graph for one tenant, as the app (a token from the token service on every request).
@@ -84,8 +86,9 @@ export class TenantGraph {
 
   private async send<T>(pathOrLink: string, options: GraphRequestOptions, forceRefresh: boolean): Promise<T> {
     const isLink = /^https?:\/\//i.test(pathOrLink);
-    // A link carries our bearer token to wherever it points: follow Graph's own links only.
-    if (isLink && !pathOrLink.startsWith(`${this.graphOrigin}/`)) {
+    // A link carries our bearer token to wherever it points: follow Graph's own links only. The
+    // SDK re-targets any path that merely contains a URL, so such a path is refused too.
+    if (isLink ? !pathOrLink.startsWith(`${this.graphOrigin}/`) : pathOrLink.includes('://')) {
       throw new GraphRequestError(
         this.tenantId,
         0,
@@ -115,7 +118,11 @@ export class TenantGraph {
     const status = Math.max(0, error.statusCode);
     const retryAfterMs = parseRetryAfterMs(error.headers?.get('retry-after'));
     if (status === 429 || ((status === 503 || status === 504) && retryAfterMs !== undefined)) {
-      return new GraphThrottledError(this.tenantId, retryAfterMs ?? DEFAULT_THROTTLE_MS, status);
+      return new GraphThrottledError(
+        this.tenantId,
+        Math.max(MIN_THROTTLE_MS, retryAfterMs ?? DEFAULT_THROTTLE_MS),
+        status,
+      );
     }
     if (status === 410 || error.code === 'syncStateNotFound' || error.code === 'resyncRequired') {
       return new GraphSyncStateLostError(this.tenantId, error.code);

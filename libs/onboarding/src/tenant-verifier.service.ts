@@ -11,6 +11,7 @@ export type VerificationResult =
   | { readonly outcome: 'skipped'; readonly status: string };
 
 const ACTOR = 'system:verification';
+const ORGANIZATION_READ_TIMEOUT_MS = 5_000;
 
 interface Organization {
   displayName?: string | null;
@@ -72,7 +73,8 @@ export class TenantVerifier {
   ): Promise<{ displayName: string | null; primaryDomain: string | null } | undefined> {
     try {
       const { value } = await this.graph
-        .forTenant(id)
+        // Consent is proven already: the tenant's name is not worth delaying `active` for.
+        .forTenant(id, { signal: AbortSignal.timeout(ORGANIZATION_READ_TIMEOUT_MS) })
         .get<{ value?: Organization[] }>('/organization', { select: ['displayName', 'verifiedDomains'] });
       const organization = value?.[0];
       if (!organization) return undefined;
