@@ -20,14 +20,12 @@ export class OperatorAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets)) return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest & { ip?: string }>();
-    const address = request.ip ?? request.socket?.remoteAddress ?? 'unknown';
-    this.failures.check(address);
     const [scheme, key] = (request.headers.authorization ?? '').split(' ');
     // Only a wrong key is a guess worth counting; a missing one is a client that forgot it.
     if (scheme?.toLowerCase() !== 'bearer' || !key) throw new UnauthenticatedError();
     const operator = await this.apiKeys.authenticate(key);
     if (!operator) {
-      this.failures.recordFailure(address);
+      this.failures.recordFailure(request.ip ?? request.socket?.remoteAddress ?? 'unknown');
       throw new UnauthenticatedError('The API key is unknown, revoked or expired.');
     }
     request.operator = operator;
