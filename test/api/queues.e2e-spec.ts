@@ -7,7 +7,7 @@ interface Queues {
   queues: {
     name: string;
     counts: Record<string, number>;
-    finished: { total: number; lastHour: number };
+    finished: { total: number; lastHour: number | null };
     workers: number;
   }[];
   runs: { queued: number; dispatched: number; running: number };

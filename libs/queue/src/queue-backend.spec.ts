@@ -14,9 +14,12 @@ describe('finishedInLast', () => {
     expect(finishedInLast(metrics(0, 0, 0, []), 60, at(100))).toBe(0);
   });
 
-  it('counts only whole minutes where BullMQ does not say when the last one ended (PostgreSQL backend)', () => {
-    expect(finishedInLast(metrics(20, 0, 0, [5, 4, 2]), 2, at(100))).toBe(9);
-    expect(finishedInLast(metrics(20, 0, 0, [5, 4, 2]), 60, at(100))).toBe(11);
+  it('does not know where BullMQ does not say when its last minute ended (PostgreSQL backend)', () => {
+    expect(finishedInLast(metrics(20, 0, 0, [5, 4, 2]), 2, at(100))).toBeNull();
+  });
+
+  it('does not let a clock ahead of ours make the last minute look older', () => {
+    expect(finishedInLast(metrics(7, 101, 0, []), 1, at(100))).toBe(7);
   });
 
   it('counts the jobs since the last data point, which are in no data point yet', () => {

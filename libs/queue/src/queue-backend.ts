@@ -30,11 +30,12 @@ export interface QueueStatus {
    */
   readonly finished: {
     readonly total: number;
-    readonly lastMinute: number;
-    readonly last5Minutes: number;
-    readonly lastHour: number;
+    /** Null where the backend does not say when its last minute ended (BullMQ's PostgreSQL backend). */
+    readonly lastMinute: number | null;
+    readonly last5Minutes: number | null;
+    readonly lastHour: number | null;
   };
-  readonly failed: { readonly lastHour: number };
+  readonly failed: { readonly lastHour: number | null };
   /** Worker connections serving it now (processes × queues). */
   readonly workers: number;
 }
@@ -148,8 +149,10 @@ export class QueueBackend implements OnModuleDestroy {
           queue.getWorkersCount(),
         ]);
         const now = Date.now();
-        const finishedWithin = (minutes: number) =>
-          finishedInLast(completed, minutes, now) + finishedInLast(failed, minutes, now);
+        const finishedWithin = (minutes: number) => {
+          const [ok, failures] = [finishedInLast(completed, minutes, now), finishedInLast(failed, minutes, now)];
+          return ok === null || failures === null ? null : ok + failures;
+        };
         return {
           name,
           counts,
@@ -200,16 +203,18 @@ export class QueueBackend implements OnModuleDestroy {
 }
 
 /**
- * Jobs finished in the last `minutes` minutes from BullMQ's metrics. On Redis, BullMQ counts every
- * finished job at once (`meta.count`) but writes a minute's data point only when a job finishes
- * in a later minute: the jobs since `meta.prevTS` are in no data point yet, and `data[i]` (newest
- * first) holds the minute `i + 1` before prevTS's. BullMQ's PostgreSQL backend does not report
- * `prevTS`; there only the data points count, so the minute in progress is left out.
+ * Jobs finished in the last `minutes` minutes from BullMQ's metrics. BullMQ counts every finished
+ * job at once (`meta.count`) but writes a minute's data point only when a job finishes in a later
+ * minute: the jobs since `meta.prevTS` are in no data point yet, and `data[i]` (newest first)
+ * holds the minute `i + 1` before prevTS's. Without `prevTS` the data points cannot be placed in
+ * time (BullMQ's PostgreSQL backend does not report it): null, unknown, rather than a figure that
+ * would keep showing old work after the queue went idle. Zero before anything finished.
  */
-export function finishedInLast(metrics: Metrics, minutes: number, now: number): number {
+export function finishedInLast(metrics: Metrics, minutes: number, now: number): number | null {
   const sum = (points: number[]) => points.reduce((total, n) => total + n, 0);
-  if (metrics.meta.prevTS === 0) return sum(metrics.data.slice(0, minutes));
-  const age = Math.floor(now / 60_000) - Math.floor(metrics.meta.prevTS / 60_000);
+  if (metrics.meta.prevTS === 0) return metrics.meta.count === 0 ? 0 : null;
+  // A clock ahead of ours (the worker that wrote prevTS) must not make the last minute look older.
+  const age = Math.max(0, Math.floor(now / 60_000) - Math.floor(metrics.meta.prevTS / 60_000));
   const sincePrevious = age < minutes ? metrics.meta.count - metrics.meta.prevCount : 0;
   return sincePrevious + sum(metrics.data.slice(0, Math.max(0, minutes - age - 1)));
 }

@@ -7,16 +7,18 @@ export class FinishedCountsDto {
   total!: number;
 
   @ApiProperty({
+    type: Number,
+    nullable: true,
     example: 120,
-    description: 'On the PostgreSQL backend BullMQ reports whole minutes only: the minute in progress is left out.',
+    description: 'Null on the PostgreSQL backend, whose metrics do not say when; use `total` there.',
   })
-  lastMinute!: number;
+  lastMinute!: number | null;
 
-  @ApiProperty({ example: 580 })
-  last5Minutes!: number;
+  @ApiProperty({ type: Number, nullable: true, example: 580 })
+  last5Minutes!: number | null;
 
-  @ApiProperty({ example: 7020 })
-  lastHour!: number;
+  @ApiProperty({ type: Number, nullable: true, example: 7020 })
+  lastHour!: number | null;
 }
 
 export class QueueDto {
@@ -34,8 +36,13 @@ export class QueueDto {
   @ApiProperty({ type: FinishedCountsDto, description: 'Jobs finished (completed or failed), fleet-wide.' })
   finished!: FinishedCountsDto;
 
-  @ApiProperty({ description: 'Jobs that failed in BullMQ in the last hour.', example: 0 })
-  failedLastHour!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Jobs that failed in BullMQ in the last hour.',
+    example: 0,
+  })
+  failedLastHour!: number | null;
 
   @ApiProperty({ description: 'Worker connections serving the queue now.', example: 2 })
   workers!: number;
