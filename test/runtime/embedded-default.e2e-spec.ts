@@ -65,6 +65,19 @@ describe('the embedded default (npm start with no environment)', () => {
 
       const tenants = await fetch(`${baseUrl}/api/v1/tenants`, { headers: { authorization: `Bearer ${key}` } });
       expect(tenants.status).toBe(200);
+      // PGlite shares one session among connections, so BullMQ cannot count workers there: that
+      // is unknown, not a queue without workers.
+      const health = await fetch(`${baseUrl}/api/v1/health`, { headers: { authorization: `Bearer ${key}` } });
+      expect(await health.json()).toMatchObject({
+        status: 'ok',
+        queueBackend: { kind: 'postgres', status: 'up' },
+        workers: [
+          { queue: 'system', workers: null },
+          { queue: 'onboarding', workers: null },
+          { queue: 'jobs', workers: null },
+          { queue: 'schedules', workers: null },
+        ],
+      });
 
       // Onboard the demo tenant Contoso (its admin consented in the simulator's directory): a
       // link from the CLI, the admin's return to the callback, verification, active.

@@ -26,6 +26,7 @@ import { TenantDirectoryController } from './directory/tenant-directory.controll
 import { QueuesController } from './queues/queues.controller';
 import { AuditEventsController } from './audit/audit-events.controller';
 import { ApplicationHealthController } from './health/application-health.controller';
+import { ApplicationHealth } from './health/application-health.service';
 import { TenantSchedulesController } from './schedules/tenant-schedules.controller';
 import { TenantsController } from './tenants/tenants.controller';
 
@@ -58,6 +59,7 @@ import { TenantsController } from './tenants/tenants.controller';
     ApplicationHealthController,
   ],
   providers: [
+    ApplicationHealth,
     QueueBackendHealthIndicator,
     AuditCoverageCheck,
     makeHistogramProvider({

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { InvalidCursorError, KeysetCursor, type KeysetPage } from '@tenantry/database';
+import { KeysetCursor, type KeysetPage } from '@tenantry/database';
 import { AuditEvent, AuditOutcome } from './audit-event.entity';
 
 export interface AuditRecord {
@@ -64,8 +64,7 @@ export class AuditLog {
     if (query.from) builder.andWhere('event.occurredAt >= :from', { from: query.from });
     if (query.to) builder.andWhere('event.occurredAt < :to', { to: query.to });
     if (query.cursor) {
-      const [occurredAt, id] = KeysetCursor.decode(query.cursor, ['timestamp', 'string'] as const);
-      if (!/^\d{1,19}$/.test(id)) throw new InvalidCursorError();
+      const [occurredAt, id] = KeysetCursor.decode(query.cursor, ['timestamp', 'bigint'] as const);
       builder.andWhere('(event.occurredAt, event.id) < (:occurredAt, :id)', { occurredAt, id });
     }
     return KeysetCursor.page(await builder.getMany(), query.limit, (event) => [

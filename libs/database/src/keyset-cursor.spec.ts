@@ -29,6 +29,16 @@ describe('KeysetCursor strings', () => {
   });
 });
 
+describe('KeysetCursor bigints', () => {
+  it('takes a positive bigint as a decimal string, and nothing past the largest', () => {
+    const decode = (value: unknown) => KeysetCursor.decode(KeysetCursor.encode([value as string]), ['bigint'] as const);
+    expect(decode('9223372036854775807')).toEqual(['9223372036854775807']);
+    for (const bad of ['9223372036854775808', '0', '-1', '1e3', '01', 12]) {
+      expect(() => decode(bad)).toThrow(InvalidCursorError);
+    }
+  });
+});
+
 describe('KeysetCursor.page', () => {
   it('cuts the extra row off and points the cursor after the last row kept', () => {
     const page = KeysetCursor.page([{ id: 1 }, { id: 2 }, { id: 3 }], 2, (row) => [row.id]);

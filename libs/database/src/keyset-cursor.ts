@@ -11,6 +11,11 @@ export class InvalidCursorError extends DomainError {
 
 type CursorValue = string | number;
 
+/** `bigint`: a positive PostgreSQL bigint (identity ids), carried as a decimal string. */
+type CursorKind = 'string' | 'number' | 'timestamp' | 'uuid' | 'bigint';
+
+const MAX_BIGINT = 9_223_372_036_854_775_807n;
+
 export interface KeysetPage<Row> {
   readonly items: Row[];
   readonly nextCursor: string | null;
@@ -41,7 +46,7 @@ export const KeysetCursor = {
     return { items, nextCursor: rows.length > limit && last !== undefined ? this.encode(keyOf(last)) : null };
   },
 
-  decode<const Kinds extends readonly ('string' | 'number' | 'timestamp' | 'uuid')[]>(
+  decode<const Kinds extends readonly CursorKind[]>(
     cursor: string,
     kinds: Kinds,
   ): { [K in keyof Kinds]: Kinds[K] extends 'number' ? number : string } {
@@ -59,7 +64,7 @@ export const KeysetCursor = {
   },
 };
 
-function matches(kind: 'string' | 'number' | 'timestamp' | 'uuid', value: unknown): boolean {
+function matches(kind: CursorKind, value: unknown): boolean {
   switch (kind) {
     case 'number':
       return typeof value === 'number' && Number.isSafeInteger(value);
@@ -72,6 +77,8 @@ function matches(kind: 'string' | 'number' | 'timestamp' | 'uuid', value: unknow
         /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(value) &&
         !Number.isNaN(Date.parse(value))
       );
+    case 'bigint':
+      return typeof value === 'string' && /^[1-9]\d{0,18}$/.test(value) && BigInt(value) <= MAX_BIGINT;
     case 'uuid':
       return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(value);
   }

@@ -41,7 +41,10 @@ export class DirectoryUser {
   @Column({ type: 'timestamptz', precision: 3 })
   firstSeenAt!: Date;
 
-  /** The last sync round that returned the user (a full round returns everyone). */
+  /**
+   * The last time a sync round returned the user with something to write: a change, or a full
+   * round marking who is still there. An incremental round leaves unchanged users alone.
+   */
   @Column({ type: 'timestamptz', precision: 3 })
   lastSeenAt!: Date;
 

@@ -36,8 +36,11 @@ export interface QueueStatus {
     readonly lastHour: number | null;
   };
   readonly failed: { readonly lastHour: number | null };
-  /** Worker connections serving it now (processes × queues). */
-  readonly workers: number;
+  /**
+   * Worker connections serving it now (processes × queues). Null on the embedded database, where
+   * every connection shares one session and BullMQ cannot tell its workers apart.
+   */
+  readonly workers: number | null;
 }
 
 const COUNTED_STATES = ['waiting', 'prioritized', 'active', 'delayed', 'failed', 'completed'] as const;
@@ -146,7 +149,7 @@ export class QueueBackend implements OnModuleDestroy {
           queue.getJobCounts(...COUNTED_STATES),
           queue.getMetrics('completed', 0, MetricsTime.ONE_HOUR - 1),
           queue.getMetrics('failed', 0, MetricsTime.ONE_HOUR - 1),
-          queue.getWorkersCount(),
+          this.embedded ? null : queue.getWorkersCount(),
         ]);
         const now = Date.now();
         const finishedWithin = (minutes: number) => {

@@ -1,23 +1,13 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { DataSource } from 'typeorm';
-import { ApplicationCredentialHealth } from '@tenantry/identity';
-import { JobRuntimeStatus } from '@tenantry/jobs';
-import { QueueBackend } from '@tenantry/queue';
 import { Access } from '../access.decorator';
-import { ApplicationHealthDto, DependencyHealthDto } from './application-health.dto';
-
-const CHECK_TIMEOUT_MS = 2000;
+import { ApplicationHealthDto } from './application-health.dto';
+import { ApplicationHealth } from './application-health.service';
 
 @ApiTags('health')
 @Controller('api/v1/health')
 export class ApplicationHealthController {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly queues: QueueBackend,
-    private readonly credential: ApplicationCredentialHealth,
-    private readonly runtime: JobRuntimeStatus,
-  ) {}
+  constructor(private readonly application: ApplicationHealth) {}
 
   @Get()
   @Access('viewer')
@@ -28,63 +18,7 @@ export class ApplicationHealthController {
       'the unauthenticated probe for orchestrators.',
   })
   @ApiOkResponse({ type: ApplicationHealthDto })
-  async health(): Promise<ApplicationHealthDto> {
-    const [database, queueBackend] = await Promise.all([
-      timed(() => this.dataSource.query('SELECT 1')),
-      timed(() => this.queues.ping()),
-    ]);
-    const [queues, state] = await Promise.all([
-      queueBackend.status === 'up' ? this.queues.status().catch(() => []) : [],
-      database.status === 'up' ? this.runtime.state().catch(() => undefined) : undefined,
-    ]);
-    const current = this.credential.current();
-    const hold = state?.holds.find((entry) => entry.scope === 'application');
-    const workers = queues.map((queue) => ({ queue: queue.name, workers: queue.workers }));
-    const degraded =
-      database.status === 'down' ||
-      queueBackend.status === 'down' ||
-      current.status === 'failing' ||
-      hold !== undefined ||
-      workers.some((entry) => entry.workers === 0);
-    return {
-      status: degraded ? 'degraded' : 'ok',
-      database,
-      queueBackend: { ...queueBackend, kind: this.queues.kind },
-      credential: {
-        status: current.status,
-        code: current.code,
-        aadsts: current.aadsts,
-        failingSince: current.failingSince?.toISOString() ?? null,
-        lastSuccessAt: current.lastSuccessAt?.toISOString() ?? null,
-        usingSecondary: current.usingSecondary,
-        jobsHeldUntil: hold?.until.toISOString() ?? null,
-        jobsHeldReason: hold?.reason ?? null,
-      },
-      workers,
-      uptimeSeconds: Math.round(process.uptime()),
-    };
-  }
-}
-
-/** Runs a check within the timeout; a failure is reported by its message, never thrown. */
-async function timed(check: () => Promise<unknown>): Promise<DependencyHealthDto> {
-  const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10, error: null };
-  } catch (error) {
-    return {
-      status: 'down',
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
+  health(): Promise<ApplicationHealthDto> {
+    return this.application.check();
   }
 }

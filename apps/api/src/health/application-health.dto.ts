@@ -54,8 +54,13 @@ export class QueueWorkersDto {
   @ApiProperty({ example: 'jobs' })
   queue!: string;
 
-  @ApiProperty({ description: 'Worker connections serving the queue now.', example: 2 })
-  workers!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Worker connections serving the queue now; null on the embedded database, which cannot tell.',
+    example: 2,
+  })
+  workers!: number | null;
 }
 
 export class ApplicationHealthDto {

@@ -44,8 +44,13 @@ export class QueueDto {
   })
   failedLastHour!: number | null;
 
-  @ApiProperty({ description: 'Worker connections serving the queue now.', example: 2 })
-  workers!: number;
+  @ApiProperty({
+    type: Number,
+    nullable: true,
+    description: 'Worker connections serving the queue now; null on the embedded database, which cannot tell.',
+    example: 2,
+  })
+  workers!: number | null;
 
   static of(status: QueueStatus): QueueDto {
     return {
