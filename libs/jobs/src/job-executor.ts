@@ -11,7 +11,6 @@ import {
   TokenService,
 } from '@tenantry/identity';
 import { QueueBackend, QueueName } from '@tenantry/queue';
-import { DispatchSignal } from './dispatch-signal';
 import { GroupCommit } from './group-commit';
 import { LiveTenants } from './live-tenants';
 import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
@@ -62,14 +61,12 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     private readonly store: JobRunStore,
     private readonly queues: QueueBackend,
     private readonly dispatcher: JobDispatcher,
-    private readonly signal: DispatchSignal,
     private readonly tokens: TokenService,
     private readonly tenants: LiveTenants,
   ) {
-    const { leaseMs } = config.jobs;
     this.recorder = new GroupCommit(
       async (events) => {
-        await this.store.record(events, leaseMs);
+        await this.dispatcher.settle(events);
         return events.map(() => undefined);
       },
       { retryForMs: RECORD_RETRY_MS },
@@ -171,9 +168,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
 
   private report(event: RunEvent): void {
     this.recorder.submit(event).then(
-      () => {
-        if (event.outcome) this.signal.wake();
-      },
+      () => undefined,
       (error: unknown) =>
         // The run's lease runs out and it is reclaimed: it runs again rather than being lost.
         this.logger.error({ err: error, runId: event.runId }, 'Could not record a job run; it will be reclaimed'),
