@@ -35,6 +35,8 @@ interface RunningJob extends DispatchRef {
 const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
 const START_RECORD_DELAY_MS = 500;
+const SETTLE_MIN_BATCH = 32;
+const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
 // BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
 // dispatch means two workers died running it.
@@ -69,7 +71,13 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         await this.dispatcher.settle(events);
         return events.map(() => undefined);
       },
-      { retryForMs: RECORD_RETRY_MS },
+      // A round has a fixed cost (planning, reading every waiting tenant): when few jobs end at
+      // a time (slow jobs, BullMQ on PostgreSQL) a few milliseconds' wait spares rounds.
+      {
+        retryForMs: RECORD_RETRY_MS,
+        minBatch: SETTLE_MIN_BATCH,
+        lingerMs: SETTLE_LINGER_MS,
+      },
     );
   }
 

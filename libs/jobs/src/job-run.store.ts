@@ -1,8 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import type { PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { isJobRunId } from './job-run-id';
+import { inlineParameters } from './sql-literals';
 import {
   IdempotencyKeyReusedError,
   JobRunNotCancellableError,
@@ -81,6 +83,34 @@ export const APPLICATION_HOLD = 'application';
 const LEVEL_WITH_WAITING = `CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREATEST(q.virtual_time, COALESCE(
   (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
   q.virtual_time)) END`;
+
+/**
+ * Opens a tenant's queue for an enqueue: shares the tenant's row lock with an offboarding's update
+ * (either the enqueue commits first and the offboarding cancels its runs, or it sees the tenant
+ * offboarded), and locks the queue's row, creating it, for an exact count (null when the tenant
+ * takes no jobs).
+ */
+const OPEN_TENANT_QUEUE = `
+  WITH tenant AS (SELECT status FROM tenants WHERE tenant_id = $1::uuid FOR SHARE),
+  queue AS (
+    INSERT INTO tenant_job_queues (tenant_id) SELECT $1::uuid FROM tenant WHERE status <> 'offboarded'
+    ON CONFLICT (tenant_id) DO UPDATE SET queued = tenant_job_queues.queued
+    RETURNING queued)
+  SELECT (SELECT status FROM tenant) AS status, (SELECT queued FROM queue) AS queued`;
+
+/** New runs and the count that goes with them; a tenant whose queue was empty starts level. */
+const ADD_RUNS = `
+  WITH added AS (
+    INSERT INTO job_runs (tenant_id, type, payload, status, idempotency_key, max_attempts, enqueued_by)
+    SELECT $1::uuid, run.type, run.payload::jsonb, 'queued', run.key, run.max_attempts, $2::text
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS run(type, payload, key, max_attempts)
+    RETURNING id),
+  counted AS (
+    UPDATE tenant_job_queues q
+    SET queued = q.queued + (SELECT count(*) FROM added)::int,
+        virtual_time = ${LEVEL_WITH_WAITING}
+    WHERE q.tenant_id = $1::uuid)
+  SELECT id FROM added`;
 
 /**
  * Ends runs from their workers' reports (parameters `$first` … `$first + 9`, see `endedParams`):
@@ -180,8 +210,10 @@ const DISPATCH_ROUND = `
     SELECT d.*, row_number() OVER (PARTITION BY d.tenant_id ORDER BY d.id) AS nth
     FROM due d
     LEFT JOIN unnest($5::text[], $6::int[]) AS cap(type, n) ON cap.type = d.type
-    LEFT JOIN in_flight f ON f.tenant_id = d.tenant_id AND f.type = d.type
-    WHERE cap.n IS NULL OR d.nth_of_type <= cap.n - COALESCE(f.n, 0)),
+    -- In-flight counts are looked up only for capped types: a join on them costs more than the round.
+    WHERE CASE WHEN cap.n IS NULL THEN true
+               ELSE d.nth_of_type <= cap.n - COALESCE(
+                 (SELECT f.n FROM in_flight f WHERE f.tenant_id = d.tenant_id AND f.type = d.type), 0) END),
   slots AS (
     SELECT id, weight, row_number() OVER (ORDER BY virtual_time + (nth - 1) / weight, virtual_time, tenant_id, nth) AS slot
     FROM eligible WHERE nth <= allowance),
@@ -229,23 +261,18 @@ export class JobRunStore {
    * with the tenants already waiting (start-time fair queueing), never ahead of them.
    */
   enqueue(tenantId: string, runs: readonly NewRun[], enqueuedBy: string, maxQueued: number): Promise<EnqueuedRun[]> {
-    return this.dataSource.transaction(async (manager) => {
-      // Shares the tenant's row lock with an offboarding's update: either this enqueue commits
-      // first (and the offboarding cancels its runs) or it sees the tenant offboarded.
-      const [tenant] = await manager.query<{ status: string }[]>(
-        `SELECT status FROM tenants WHERE tenant_id = $1 FOR SHARE`,
-        [tenantId],
-      );
-      if (tenant?.status === 'offboarded') throw new TenantNotAcceptingJobsError(tenantId, tenant.status);
-      await manager.query(`INSERT INTO tenant_job_queues (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING`, [tenantId]);
-      const [{ queued }] = await manager.query<{ queued: number }[]>(
-        `SELECT queued FROM tenant_job_queues WHERE tenant_id = $1 FOR UPDATE`,
-        [tenantId],
-      );
+    // Two round trips in all (three with idempotency keys): BEGIN travels with the first
+    // statement, COMMIT with the last.
+    return this.onOneConnection(async (connection) => {
+      const [, opened] = (await connection.query(
+        `BEGIN;\n${inlineParameters(OPEN_TENANT_QUEUE, [tenantId])}`,
+      )) as unknown as QueryResult<{ status: string | null; queued: number | null }>[];
+      const [{ status, queued }] = opened.rows;
+      if (status === null || queued === null) throw new TenantNotAcceptingJobsError(tenantId, status ?? 'unknown');
       const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
       const known = new Map<string, { id: string; type: string }>();
       if (keys.length > 0) {
-        const rows = await manager.query<{ id: string; type: string; idempotency_key: string }[]>(
+        const { rows } = await connection.query<{ id: string; type: string; idempotency_key: string }>(
           `SELECT id, type, idempotency_key FROM job_runs WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
           [tenantId, keys],
         );
@@ -264,31 +291,21 @@ export class JobRunStore {
       }
       if (queued + fresh.length > maxQueued) throw new TooManyQueuedJobsError(tenantId, queued, maxQueued);
 
-      const inserted =
-        fresh.length === 0
-          ? []
-          : await manager.query<{ id: string }[]>(
-              `INSERT INTO job_runs (tenant_id, type, payload, status, idempotency_key, max_attempts, enqueued_by)
-               SELECT $1, run.type, run.payload::jsonb, 'queued', run.key, run.max_attempts, $2
-               FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS run(type, payload, key, max_attempts)
-               RETURNING id`,
-              [
-                tenantId,
-                enqueuedBy,
-                fresh.map((run) => run.type),
-                fresh.map((run) => JSON.stringify(run.payload)),
-                fresh.map((run) => run.idempotencyKey ?? null),
-                fresh.map((run) => run.maxAttempts),
-              ],
-            );
-      if (inserted.length > 0) {
-        await manager.query(
-          `UPDATE tenant_job_queues q
-           SET queued = q.queued + $2,
-               virtual_time = ${LEVEL_WITH_WAITING}
-           WHERE q.tenant_id = $1`,
-          [tenantId, inserted.length],
-        );
+      let inserted: { id: string }[] = [];
+      if (fresh.length === 0) {
+        await connection.query('COMMIT');
+      } else {
+        const [added] = (await connection.query(
+          `${inlineParameters(ADD_RUNS, [
+            tenantId,
+            enqueuedBy,
+            fresh.map((run) => run.type),
+            fresh.map((run) => JSON.stringify(run.payload)),
+            fresh.map((run) => run.idempotencyKey ?? null),
+            fresh.map((run) => run.maxAttempts),
+          ])};\nCOMMIT`,
+        )) as unknown as QueryResult<{ id: string }>[];
+        inserted = added.rows;
       }
 
       // Identities are assigned in insertion order, which is the order of `fresh`.
@@ -322,19 +339,11 @@ export class JobRunStore {
     const tiers = Object.keys(limits.tierWeights);
     const capped = [...limits.typeConcurrency];
     const { started, ended } = latestPerRun(events);
-    const runner = this.dataSource.createQueryRunner();
-    try {
-      // One round trip for both: rounds are paced by their round trips.
-      await runner.query(`BEGIN; SELECT pg_advisory_xact_lock(${DISPATCH_LOCK})`);
-      if (started.length > 0) await runner.query(RECORD_STARTED, [...startedParams(started), limits.leaseMs]);
-      const rows: {
-        id: string;
-        tenant_id: string;
-        type: string;
-        payload: unknown;
-        attempts: number;
-        dispatch_id: string;
-      }[] = await runner.query(DISPATCH_ROUND, [
+    const round = [
+      'BEGIN',
+      `SELECT pg_advisory_xact_lock(${DISPATCH_LOCK})`,
+      ...(started.length > 0 ? [inlineParameters(RECORD_STARTED, [...startedParams(started), limits.leaseMs])] : []),
+      inlineParameters(DISPATCH_ROUND, [
         limits.globalConcurrency,
         limits.tenantConcurrency,
         tiers,
@@ -346,8 +355,21 @@ export class JobRunStore {
         randomUUID(),
         limits.leaseMs,
         ...endedParams(ended),
-      ]);
-      await runner.query('COMMIT');
+      ]),
+      'COMMIT',
+    ];
+    return this.onOneConnection(async (connection) => {
+      // The whole transaction in one round trip, as one simple query: rounds are paced by their
+      // round trips, each costing more than the statement on a busy machine.
+      const results = (await connection.query(round.join(';\n'))) as unknown as QueryResult[];
+      const rows = results[results.length - 2].rows as {
+        id: string;
+        tenant_id: string;
+        type: string;
+        payload: unknown;
+        attempts: number;
+        dispatch_id: string;
+      }[];
       return rows.map((row) => ({
         id: String(row.id),
         dispatchId: row.dispatch_id,
@@ -356,12 +378,7 @@ export class JobRunStore {
         type: row.type,
         payload: row.payload,
       }));
-    } catch (error) {
-      await runner.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      await runner.release();
-    }
+    });
   }
 
   /**
@@ -581,6 +598,25 @@ export class JobRunStore {
         [id, run.status],
       );
     });
+  }
+
+  /**
+   * A pooled connection of the driver's own, for transactions that send several statements in one
+   * simple query (TypeORM keeps only the last result of those): the work opens and commits its
+   * transaction itself; any failure rolls it back.
+   */
+  private async onOneConnection<T>(work: (connection: PoolClient) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const connection = (await runner.connect()) as PoolClient;
+    try {
+      return await work(connection);
+    } catch (error) {
+      // A failed statement leaves its transaction open (and aborted) on this connection.
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
 
   /**
