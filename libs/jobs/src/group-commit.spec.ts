@@ -41,4 +41,21 @@ describe('GroupCommit', () => {
     await group.flush();
     expect(committed).toEqual([1, 2, 3]);
   });
+
+  it('lingers for a minimum batch, never longer than its linger', async () => {
+    const batches: number[][] = [];
+    const group = new GroupCommit<number, undefined>(
+      async (items) => {
+        batches.push(items);
+        return items.map(() => undefined);
+      },
+      { minBatch: 3, lingerMs: 50 },
+    );
+    const started = Date.now();
+    await Promise.all([group.submit(1), group.submit(2), group.submit(3)]);
+    await group.submit(4);
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+    // The full batch went at once; the lone item waited out the linger.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+  });
 });

@@ -1,4 +1,3 @@
-export * from './fair-share';
 export * from './job-dispatcher';
 export * from './job-executor';
 export * from './job-history.module';

@@ -3,8 +3,9 @@ import type { Queue } from 'bullmq';
 import { type AppConfig, APP_CONFIG } from '@tenantry/config';
 import { QueueBackend, QueueName } from '@tenantry/queue';
 import { DispatchSignal } from './dispatch-signal';
-import { DispatchLimits, JobRunStore } from './job-run.store';
+import { DispatchLimits, JobRunStore, RunEvent } from './job-run.store';
 import { JobTypeRegistry } from './job-type.registry';
+import { LiveTenants } from './live-tenants';
 
 /** What travels through BullMQ for one dispatched run; the run itself stays in `job_runs`. */
 export interface DispatchedJobData {
@@ -20,7 +21,9 @@ export interface DispatchedJobData {
  * Feeds BullMQ from `job_runs`, fairly. BullMQ only ever holds what may run now (at most the
  * global concurrency), so a deep backlog of one tenant never sits in front of another's job, and
  * a tenant that is paused, throttled or at its limit simply is not picked. One round at a time per
- * process, rounds serialised fleet-wide by a lock; woken by local events and by a poll.
+ * process, rounds serialised fleet-wide by a lock; woken by local events and by a poll, and run by
+ * this process's workers with what their jobs did: a round records those runs and fills the slots
+ * they free in one transaction, which is what paces short jobs.
  */
 @Injectable()
 export class JobDispatcher implements OnModuleDestroy {
@@ -30,6 +33,8 @@ export class JobDispatcher implements OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private again = false;
+  // Rounds of this process run one at a time, whether a wake or the workers' reports start them.
+  private turn: Promise<unknown> = Promise.resolve();
   private stopped = true;
   private lastReclaim = 0;
   private looping: Promise<void> = Promise.resolve();
@@ -41,6 +46,7 @@ export class JobDispatcher implements OnModuleDestroy {
     private readonly store: JobRunStore,
     private readonly types: JobTypeRegistry,
     private readonly queues: QueueBackend,
+    private readonly tenants: LiveTenants,
     signal: DispatchSignal,
   ) {
     signal.listen(() => this.wake());
@@ -58,7 +64,7 @@ export class JobDispatcher implements OnModuleDestroy {
     this.limits = {
       globalConcurrency: jobs.globalConcurrency,
       tenantConcurrency: jobs.tenantConcurrency,
-      weightOf: (tier) => jobs.tierWeights[tier] ?? 1,
+      tierWeights: jobs.tierWeights,
       typeConcurrency,
       leaseMs: jobs.leaseMs,
     };
@@ -77,11 +83,31 @@ export class JobDispatcher implements OnModuleDestroy {
     this.looping = this.loop();
   }
 
+  /**
+   * Records what runs did (this process's workers' reports) and dispatches into the slots they
+   * free, in one round. Once dispatching has stopped (shutting down) it only records.
+   */
+  async settle(events: readonly RunEvent[]): Promise<void> {
+    if (this.stopped) {
+      await this.store.record(events, this.config.jobs.leaseMs);
+      return;
+    }
+    try {
+      await this.exclusive(() => this.round(events));
+    } catch (error) {
+      // Whatever failed, what the runs did is recorded on its own (or this throws, and the
+      // reports are retried); the next round dispatches.
+      this.logger.warn({ err: error }, 'Dispatch round failed; recording the runs without it');
+      await this.store.record(events, this.config.jobs.leaseMs);
+    }
+  }
+
   /** Stops before the workers close: nothing new is handed to BullMQ while they drain. */
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
     await this.looping;
+    await this.turn;
     await Promise.allSettled([...this.handing]);
   }
 
@@ -90,7 +116,8 @@ export class JobDispatcher implements OnModuleDestroy {
     try {
       do {
         this.again = false;
-        await this.round();
+        await this.maintain();
+        await this.exclusive(() => this.round([]));
       } while (this.again && !this.stopped);
     } catch (error) {
       // The database or the queue backend is away: the poll tries again; nothing was lost, the
@@ -133,7 +160,14 @@ export class JobDispatcher implements OnModuleDestroy {
     if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');
   }
 
-  private async round(): Promise<void> {
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(work, work);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reclaiming and pruning run between the poll's rounds: a worker's reports never wait on them. */
+  private async maintain(): Promise<void> {
     const now = Date.now();
     if (now - this.lastReclaim > this.config.jobs.leaseMs / 4) {
       this.lastReclaim = now;
@@ -143,7 +177,16 @@ export class JobDispatcher implements OnModuleDestroy {
       this.lastPrune = now;
       await this.pruneHistory();
     }
-    const runs = await this.store.dispatch(this.limits!);
+  }
+
+  private async round(events: readonly RunEvent[]): Promise<void> {
+    // The round's statement sees every tenant it dispatches for active, no earlier than this.
+    const asOf = Date.now();
+    const runs = await this.store.dispatch(this.limits!, events);
+    this.tenants.seenActive(
+      runs.map((run) => run.tenantId),
+      asOf,
+    );
     if (runs.length === 0) return;
     // Handing the runs to BullMQ overlaps with the next round (BullMQ keeps the order of its
     // calls); a round that cannot reach it puts its runs straight back in the queue.

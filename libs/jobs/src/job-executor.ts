@@ -12,7 +12,6 @@ import {
   TokenService,
 } from '@tenantry/identity';
 import { QueueBackend, QueueName } from '@tenantry/queue';
-import { DispatchSignal } from './dispatch-signal';
 import { GroupCommit } from './group-commit';
 import { LiveTenants } from './live-tenants';
 import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
@@ -37,6 +36,8 @@ interface RunningJob extends DispatchRef {
 const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
 const START_RECORD_DELAY_MS = 500;
+const SETTLE_MIN_BATCH = 32;
+const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
 // BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
 // dispatch means two workers died running it.
@@ -63,18 +64,22 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     private readonly store: JobRunStore,
     private readonly queues: QueueBackend,
     private readonly dispatcher: JobDispatcher,
-    private readonly signal: DispatchSignal,
     private readonly tokens: TokenService,
     private readonly tenants: LiveTenants,
     private readonly graph: GraphClients,
   ) {
-    const { leaseMs } = config.jobs;
     this.recorder = new GroupCommit(
       async (events) => {
-        await this.store.record(events, leaseMs);
+        await this.dispatcher.settle(events);
         return events.map(() => undefined);
       },
-      { retryForMs: RECORD_RETRY_MS },
+      // A round has a fixed cost (planning, reading every waiting tenant): when few jobs end at
+      // a time (slow jobs, BullMQ on PostgreSQL) a few milliseconds' wait spares rounds.
+      {
+        retryForMs: RECORD_RETRY_MS,
+        minBatch: SETTLE_MIN_BATCH,
+        lingerMs: SETTLE_LINGER_MS,
+      },
     );
   }
 
@@ -173,9 +178,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
 
   private report(event: RunEvent): void {
     this.recorder.submit(event).then(
-      () => {
-        if (event.outcome) this.signal.wake();
-      },
+      () => undefined,
       (error: unknown) =>
         // The run's lease runs out and it is reclaimed: it runs again rather than being lost.
         this.logger.error({ err: error, runId: event.runId }, 'Could not record a job run; it will be reclaimed'),

@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import type { PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
-import { allocateSlots, DispatchCandidate } from './fair-share';
 import { isJobRunId } from './job-run-id';
+import { inlineParameters } from './sql-literals';
 import {
   IdempotencyKeyReusedError,
   JobRunNotCancellableError,
@@ -40,7 +41,8 @@ export interface DispatchedRun {
 export interface DispatchLimits {
   readonly globalConcurrency: number;
   readonly tenantConcurrency: number;
-  readonly weightOf: (tier: string) => number;
+  /** Fair-share weight per tenant tier; a tier not listed weighs 1. */
+  readonly tierWeights: Readonly<Record<string, number>>;
   /** Per-tenant caps of the job types that have one. */
   readonly typeConcurrency: ReadonlyMap<string, number>;
   readonly leaseMs: number;
@@ -82,6 +84,165 @@ const LEVEL_WITH_WAITING = `CASE WHEN q.queued > 0 THEN q.virtual_time ELSE GREA
   (SELECT min(o.virtual_time) FROM tenant_job_queues o WHERE o.queued > 0 AND o.tenant_id <> q.tenant_id),
   q.virtual_time)) END`;
 
+/**
+ * Opens a tenant's queue for an enqueue: shares the tenant's row lock with an offboarding's update
+ * (either the enqueue commits first and the offboarding cancels its runs, or it sees the tenant
+ * offboarded), and locks the queue's row, creating it, for an exact count (null when the tenant
+ * takes no jobs).
+ */
+const OPEN_TENANT_QUEUE = `
+  WITH tenant AS (SELECT status FROM tenants WHERE tenant_id = $1::uuid FOR SHARE),
+  queue AS (
+    INSERT INTO tenant_job_queues (tenant_id) SELECT $1::uuid FROM tenant WHERE status <> 'offboarded'
+    ON CONFLICT (tenant_id) DO UPDATE SET queued = tenant_job_queues.queued
+    RETURNING queued)
+  SELECT (SELECT status FROM tenant) AS status, (SELECT queued FROM queue) AS queued`;
+
+/** New runs and the count that goes with them; a tenant whose queue was empty starts level. */
+const ADD_RUNS = `
+  WITH added AS (
+    INSERT INTO job_runs (tenant_id, type, payload, status, idempotency_key, max_attempts, enqueued_by)
+    SELECT $1::uuid, run.type, run.payload::jsonb, 'queued', run.key, run.max_attempts, $2::text
+    FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS run(type, payload, key, max_attempts)
+    RETURNING id),
+  counted AS (
+    UPDATE tenant_job_queues q
+    SET queued = q.queued + (SELECT count(*) FROM added)::int,
+        virtual_time = ${LEVEL_WITH_WAITING}
+    WHERE q.tenant_id = $1::uuid)
+  SELECT id FROM added`;
+
+/**
+ * Ends runs from their workers' reports (parameters `$first` … `$first + 9`, see `endedParams`):
+ * the CTE `ended` (id, tenant_id, new status). A report whose dispatch is no longer the run's is
+ * ignored, so a late or duplicate one never overwrites a newer state.
+ */
+function endedRuns(first: number): string {
+  const [id, dispatchId, attempt, startedAt, status, delayMs, refund, errorCode, errorMessage, progress] = Array.from(
+    { length: 10 },
+    (_, index) => `$${first + index}`,
+  );
+  return `ended AS (
+    UPDATE job_runs r SET
+      status = o.status,
+      attempts = o.attempt - o.refund,
+      started_at = COALESCE(r.started_at, o.started_at),
+      available_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond'
+                          ELSE r.available_at END,
+      finished_at = CASE WHEN o.status IN ('succeeded', 'failed') THEN now() END,
+      error_code = o.error_code,
+      error_message = o.error_message,
+      progress = COALESCE(o.progress, r.progress),
+      dispatch_id = NULL,
+      lease_expires_at = NULL
+    FROM unnest(${id}::bigint[], ${dispatchId}::uuid[], ${attempt}::int[], ${startedAt}::timestamptz[], ${status}::text[],
+                ${delayMs}::int[], ${refund}::int[], ${errorCode}::text[], ${errorMessage}::text[], ${progress}::jsonb[])
+      AS o(id, dispatch_id, attempt, started_at, status, delay_ms, refund, error_code, error_message, progress)
+    WHERE r.id = o.id AND r.dispatch_id = o.dispatch_id AND r.status IN ${IN_FLIGHT}
+    RETURNING r.id, r.tenant_id, r.status)`;
+}
+
+function endedParams(ended: readonly RunEvent[]): unknown[] {
+  return [
+    ended.map((event) => event.runId),
+    ended.map((event) => event.dispatchId),
+    ended.map((event) => event.attempt),
+    ended.map((event) => event.startedAt),
+    ended.map((event) => statusOf(event.outcome!)),
+    ended.map((event) => ('delayMs' in event.outcome! ? Math.round(event.outcome.delayMs ?? 0) : 0)),
+    ended.map((event) => (event.outcome!.kind === 'requeue' ? 1 : 0)),
+    ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorCode)),
+    ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorMessage)),
+    ended.map((event) => (event.progress ? JSON.stringify(event.progress) : null)),
+  ];
+}
+
+const RECORD_ENDED = `
+  WITH ${endedRuns(1)}
+  UPDATE tenant_job_queues q SET queued = q.queued + c.n
+  FROM (SELECT tenant_id, count(*)::int AS n FROM ended WHERE status = 'queued' GROUP BY tenant_id) c
+  WHERE q.tenant_id = c.tenant_id`;
+
+/**
+ * Start-time fair queueing in one statement. Each tenant that may start runs offers its due runs
+ * (oldest first, within its limit, its types' caps and the free capacity); its n-th run would
+ * start at virtual time `virtual_time + (n - 1) / weight`, and the free slots go to the earliest
+ * of those over all tenants. That is the order in which serving the lowest virtual time first,
+ * one run at a time, hands them out, and it is work-conserving: a tenant short of due runs (in
+ * backoff, types at their cap) simply offers fewer. Runs are locked SKIP LOCKED, so a round never
+ * waits on (or deadlocks with) an operator's cancel or an offboarding; one of them that commits
+ * first leaves the run out. Returns the dispatched runs in slot order, which BullMQ keeps.
+ */
+const DISPATCH_ROUND = `
+  WITH ${endedRuns(10)},
+  -- Runs that ended in this statement are no longer in flight, though its snapshot still shows them.
+  in_flight AS (
+    SELECT tenant_id, type, count(*)::int AS n FROM job_runs
+    WHERE status IN ${IN_FLIGHT} AND id NOT IN (SELECT id FROM ended)
+    GROUP BY tenant_id, type),
+  tenant_in_flight AS (
+    SELECT tenant_id, sum(n)::int AS n FROM in_flight GROUP BY tenant_id),
+  capacity AS (
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM job_holds WHERE until > now()) THEN 0
+                ELSE $1 - COALESCE((SELECT sum(n) FROM in_flight), 0)::int END AS free),
+  candidates AS (
+    SELECT q.tenant_id, q.virtual_time, COALESCE(w.weight, 1) AS weight,
+           LEAST(COALESCE(t.max_concurrency, $2) - COALESCE(f.n, 0), q.queued, c.free) AS allowance
+    FROM capacity c
+    CROSS JOIN tenant_job_queues q
+    JOIN tenants t ON t.tenant_id = q.tenant_id
+    LEFT JOIN tenant_in_flight f ON f.tenant_id = q.tenant_id
+    LEFT JOIN unnest($3::text[], $4::float8[]) AS w(tier, weight) ON w.tier = t.tier
+    WHERE c.free > 0 AND q.queued > 0 AND t.status = 'active'
+      AND (q.throttled_until IS NULL OR q.throttled_until <= now())
+      AND COALESCE(f.n, 0) < COALESCE(t.max_concurrency, $2)
+    ORDER BY q.virtual_time
+    LIMIT (SELECT free * 4 + 16 FROM capacity)),
+  due AS (
+    SELECT c.tenant_id, c.virtual_time, c.weight, c.allowance, r.id, r.type,
+           row_number() OVER (PARTITION BY c.tenant_id, r.type ORDER BY r.id) AS nth_of_type
+    FROM candidates c
+    CROSS JOIN LATERAL (
+      SELECT id, type FROM job_runs
+      WHERE tenant_id = c.tenant_id AND status = 'queued' AND available_at <= now()
+      ORDER BY id LIMIT c.allowance * $7) r),
+  eligible AS (
+    SELECT d.*, row_number() OVER (PARTITION BY d.tenant_id ORDER BY d.id) AS nth
+    FROM due d
+    LEFT JOIN unnest($5::text[], $6::int[]) AS cap(type, n) ON cap.type = d.type
+    -- In-flight counts are looked up only for capped types: a join on them costs more than the round.
+    WHERE CASE WHEN cap.n IS NULL THEN true
+               ELSE d.nth_of_type <= cap.n - COALESCE(
+                 (SELECT f.n FROM in_flight f WHERE f.tenant_id = d.tenant_id AND f.type = d.type), 0) END),
+  slots AS (
+    SELECT id, weight, row_number() OVER (ORDER BY virtual_time + (nth - 1) / weight, virtual_time, tenant_id, nth) AS slot
+    FROM eligible WHERE nth <= allowance),
+  chosen AS (
+    SELECT r.id, s.slot, s.weight
+    FROM slots s JOIN job_runs r ON r.id = s.id
+    WHERE s.slot <= (SELECT free FROM capacity) AND r.status = 'queued'
+    -- An operator's cancel or an offboarding waits for this round rather than racing it.
+    FOR UPDATE OF r SKIP LOCKED),
+  -- The attempt is counted here, so a job that kills its worker before anything is recorded
+  -- still uses up its attempts; a dispatch that never reaches BullMQ gives it back.
+  dispatched AS (
+    UPDATE job_runs r SET status = 'dispatched', dispatch_id = $8, attempts = r.attempts + 1,
+           lease_expires_at = now() + $9 * interval '1 millisecond'
+    FROM chosen c WHERE r.id = c.id
+    RETURNING r.id, r.tenant_id, r.type, r.payload, r.attempts, r.dispatch_id, c.slot, c.weight),
+  -- One update per tenant row: what left its queue here and what ended back in it.
+  counted AS (
+    SELECT tenant_id, count(weight)::int AS dispatched, (count(*) - count(weight))::int AS requeued,
+           min(weight) AS weight
+    FROM (SELECT tenant_id, weight FROM dispatched
+          UNION ALL SELECT tenant_id, NULL FROM ended WHERE status = 'queued') c
+    GROUP BY tenant_id),
+  advanced AS (
+    UPDATE tenant_job_queues q SET queued = q.queued - c.dispatched + c.requeued,
+           virtual_time = q.virtual_time + COALESCE(c.dispatched / c.weight, 0)
+    FROM counted c WHERE q.tenant_id = c.tenant_id)
+  SELECT id, tenant_id, type, payload, attempts, dispatch_id FROM dispatched ORDER BY slot`;
+
 // TypeORM answers an UPDATE … RETURNING with [rows, count]; each is wrapped in a CTE and
 // selected, so every query here answers with its rows.
 
@@ -100,23 +261,18 @@ export class JobRunStore {
    * with the tenants already waiting (start-time fair queueing), never ahead of them.
    */
   enqueue(tenantId: string, runs: readonly NewRun[], enqueuedBy: string, maxQueued: number): Promise<EnqueuedRun[]> {
-    return this.dataSource.transaction(async (manager) => {
-      // Shares the tenant's row lock with an offboarding's update: either this enqueue commits
-      // first (and the offboarding cancels its runs) or it sees the tenant offboarded.
-      const [tenant] = await manager.query<{ status: string }[]>(
-        `SELECT status FROM tenants WHERE tenant_id = $1 FOR SHARE`,
-        [tenantId],
-      );
-      if (tenant?.status === 'offboarded') throw new TenantNotAcceptingJobsError(tenantId, tenant.status);
-      await manager.query(`INSERT INTO tenant_job_queues (tenant_id) VALUES ($1) ON CONFLICT DO NOTHING`, [tenantId]);
-      const [{ queued }] = await manager.query<{ queued: number }[]>(
-        `SELECT queued FROM tenant_job_queues WHERE tenant_id = $1 FOR UPDATE`,
-        [tenantId],
-      );
+    // Two round trips in all (three with idempotency keys): BEGIN travels with the first
+    // statement, COMMIT with the last.
+    return this.onOneConnection(async (connection) => {
+      const [, opened] = (await connection.query(
+        `BEGIN;\n${inlineParameters(OPEN_TENANT_QUEUE, [tenantId])}`,
+      )) as unknown as QueryResult<{ status: string | null; queued: number | null }>[];
+      const [{ status, queued }] = opened.rows;
+      if (status === null || queued === null) throw new TenantNotAcceptingJobsError(tenantId, status ?? 'unknown');
       const keys = runs.flatMap((run) => (run.idempotencyKey ? [run.idempotencyKey] : []));
       const known = new Map<string, { id: string; type: string }>();
       if (keys.length > 0) {
-        const rows = await manager.query<{ id: string; type: string; idempotency_key: string }[]>(
+        const { rows } = await connection.query<{ id: string; type: string; idempotency_key: string }>(
           `SELECT id, type, idempotency_key FROM job_runs WHERE tenant_id = $1 AND idempotency_key = ANY($2::text[])`,
           [tenantId, keys],
         );
@@ -135,31 +291,21 @@ export class JobRunStore {
       }
       if (queued + fresh.length > maxQueued) throw new TooManyQueuedJobsError(tenantId, queued, maxQueued);
 
-      const inserted =
-        fresh.length === 0
-          ? []
-          : await manager.query<{ id: string }[]>(
-              `INSERT INTO job_runs (tenant_id, type, payload, status, idempotency_key, max_attempts, enqueued_by)
-               SELECT $1, run.type, run.payload::jsonb, 'queued', run.key, run.max_attempts, $2
-               FROM unnest($3::text[], $4::text[], $5::text[], $6::int[]) AS run(type, payload, key, max_attempts)
-               RETURNING id`,
-              [
-                tenantId,
-                enqueuedBy,
-                fresh.map((run) => run.type),
-                fresh.map((run) => JSON.stringify(run.payload)),
-                fresh.map((run) => run.idempotencyKey ?? null),
-                fresh.map((run) => run.maxAttempts),
-              ],
-            );
-      if (inserted.length > 0) {
-        await manager.query(
-          `UPDATE tenant_job_queues q
-           SET queued = q.queued + $2,
-               virtual_time = ${LEVEL_WITH_WAITING}
-           WHERE q.tenant_id = $1`,
-          [tenantId, inserted.length],
-        );
+      let inserted: { id: string }[] = [];
+      if (fresh.length === 0) {
+        await connection.query('COMMIT');
+      } else {
+        const [added] = (await connection.query(
+          `${inlineParameters(ADD_RUNS, [
+            tenantId,
+            enqueuedBy,
+            fresh.map((run) => run.type),
+            fresh.map((run) => JSON.stringify(run.payload)),
+            fresh.map((run) => run.idempotencyKey ?? null),
+            fresh.map((run) => run.maxAttempts),
+          ])};\nCOMMIT`,
+        )) as unknown as QueryResult<{ id: string }>[];
+        inserted = added.rows;
       }
 
       // Identities are assigned in insertion order, which is the order of `fresh`.
@@ -185,203 +331,65 @@ export class JobRunStore {
    * One dispatch round: picks up to the free global capacity of due runs, tenant by tenant in
    * fair-share order, within each tenant's and each type's limit, skipping tenants that are not
    * active or are throttled; marks them dispatched under a lease. Empty while a hold is on.
+   *
+   * The whole round is one statement after the lock: a round is paced by its round trips, and
+   * it runs for every few dozen runs that finish.
    */
-  dispatch(limits: DispatchLimits): Promise<DispatchedRun[]> {
-    return this.dataSource.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock($1)', [DISPATCH_LOCK]);
-      const [hold] = await manager.query<unknown[]>(`SELECT 1 FROM job_holds WHERE until > now() LIMIT 1`);
-      if (hold) return [];
-      const inFlight = await manager.query<{ tenant_id: string; type: string; n: number }[]>(
-        `SELECT tenant_id, type, count(*)::int AS n FROM job_runs WHERE status IN ${IN_FLIGHT} GROUP BY tenant_id, type`,
-      );
-      const capacity = limits.globalConcurrency - inFlight.reduce((sum, row) => sum + row.n, 0);
-      if (capacity <= 0) return [];
-
-      const typeInFlight = new Map<string, number>();
-      for (const row of inFlight) typeInFlight.set(`${row.tenant_id}|${row.type}`, row.n);
-      const rows = await manager.query<
-        { tenant_id: string; queued: number; virtual_time: number; tier: string; limit: number; in_flight: number }[]
-      >(
-        `WITH in_flight AS (
-           SELECT tenant_id, count(*)::int AS n FROM job_runs WHERE status IN ${IN_FLIGHT} GROUP BY tenant_id)
-         SELECT q.tenant_id, q.queued, q.virtual_time, t.tier,
-                COALESCE(t.max_concurrency, $1)::int AS limit, COALESCE(f.n, 0)::int AS in_flight
-         FROM tenant_job_queues q
-         JOIN tenants t ON t.tenant_id = q.tenant_id
-         LEFT JOIN in_flight f ON f.tenant_id = q.tenant_id
-         WHERE q.queued > 0 AND t.status = 'active'
-           AND (q.throttled_until IS NULL OR q.throttled_until <= now())
-           AND COALESCE(f.n, 0) < COALESCE(t.max_concurrency, $1)
-         ORDER BY q.virtual_time
-         LIMIT $2`,
-        [limits.tenantConcurrency, capacity * 4 + 16],
-      );
-      let candidates: DispatchCandidate[] = rows.map((row) => ({
+  async dispatch(limits: DispatchLimits, events: readonly RunEvent[] = []): Promise<DispatchedRun[]> {
+    const tiers = Object.keys(limits.tierWeights);
+    const capped = [...limits.typeConcurrency];
+    const { started, ended } = latestPerRun(events);
+    const round = [
+      'BEGIN',
+      `SELECT pg_advisory_xact_lock(${DISPATCH_LOCK})`,
+      ...(started.length > 0 ? [inlineParameters(RECORD_STARTED, [...startedParams(started), limits.leaseMs])] : []),
+      inlineParameters(DISPATCH_ROUND, [
+        limits.globalConcurrency,
+        limits.tenantConcurrency,
+        tiers,
+        tiers.map((tier) => limits.tierWeights[tier]),
+        capped.map(([type]) => type),
+        capped.map(([, cap]) => cap),
+        // A tenant's oldest runs may be of types at their cap: look further down its queue.
+        capped.length > 0 ? 4 : 1,
+        randomUUID(),
+        limits.leaseMs,
+        ...endedParams(ended),
+      ]),
+      'COMMIT',
+    ];
+    return this.onOneConnection(async (connection) => {
+      // The whole transaction in one round trip, as one simple query: rounds are paced by their
+      // round trips, each costing more than the statement on a busy machine.
+      const results = (await connection.query(round.join(';\n'))) as unknown as QueryResult[];
+      const rows = results[results.length - 2].rows as {
+        id: string;
+        tenant_id: string;
+        type: string;
+        payload: unknown;
+        attempts: number;
+        dispatch_id: string;
+      }[];
+      return rows.map((row) => ({
+        id: String(row.id),
+        dispatchId: row.dispatch_id,
+        attempt: row.attempts,
         tenantId: row.tenant_id,
-        virtualTime: row.virtual_time,
-        weight: limits.weightOf(row.tier),
-        allowance: row.limit - row.in_flight,
-        queued: row.queued,
+        type: row.type,
+        payload: row.payload,
       }));
-
-      const picked: { id: string; tenant_id: string; type: string; payload: unknown; attempts: number }[] = [];
-      const served = new Map<string, number>();
-      let free = capacity;
-      // A tenant may come up short (runs in backoff, types at their cap): hand its unused slots
-      // to the others in another pass rather than leave capacity idle.
-      for (let pass = 0; pass < 3 && free > 0 && candidates.length > 0; pass += 1) {
-        const slots = allocateSlots(candidates, free);
-        if (slots.size === 0) break;
-        const tenants = [...slots.keys()];
-        const runs = await manager.query<
-          { id: string; tenant_id: string; type: string; payload: unknown; attempts: number }[]
-        >(
-          `SELECT r.id, r.tenant_id, r.type, r.payload, r.attempts
-           FROM unnest($1::uuid[], $2::int[]) AS s(tenant_id, n)
-           CROSS JOIN LATERAL (
-             SELECT id, tenant_id, type, payload, attempts FROM job_runs
-             WHERE tenant_id = s.tenant_id AND status = 'queued' AND available_at <= now()
-               AND id <> ALL($3::bigint[])
-             ORDER BY id LIMIT s.n * $4
-             -- An operator's cancel or an offboarding waits for this round rather than racing it.
-             FOR UPDATE SKIP LOCKED
-           ) r`,
-          [
-            tenants,
-            tenants.map((tenant) => slots.get(tenant)),
-            picked.map((run) => run.id),
-            limits.typeConcurrency.size > 0 ? 4 : 1,
-          ],
-        );
-        const short = new Set(tenants);
-        const taken = new Map<string, number>();
-        for (const run of runs) {
-          const allotted = slots.get(run.tenant_id) ?? 0;
-          if ((taken.get(run.tenant_id) ?? 0) >= allotted) continue;
-          const typeCap = limits.typeConcurrency.get(run.type);
-          const typeKey = `${run.tenant_id}|${run.type}`;
-          if (typeCap !== undefined && (typeInFlight.get(typeKey) ?? 0) >= typeCap) continue;
-          typeInFlight.set(typeKey, (typeInFlight.get(typeKey) ?? 0) + 1);
-          taken.set(run.tenant_id, (taken.get(run.tenant_id) ?? 0) + 1);
-          picked.push(run);
-        }
-        for (const [tenant, count] of taken) {
-          served.set(tenant, (served.get(tenant) ?? 0) + count);
-          free -= count;
-          if (count >= (slots.get(tenant) ?? 0)) short.delete(tenant);
-        }
-        candidates = candidates
-          .filter((candidate) => !short.has(candidate.tenantId))
-          .map((candidate) => {
-            const count = taken.get(candidate.tenantId) ?? 0;
-            return {
-              ...candidate,
-              virtualTime: candidate.virtualTime + count / candidate.weight,
-              allowance: candidate.allowance - count,
-              queued: candidate.queued - count,
-            };
-          });
-      }
-      if (picked.length === 0) return [];
-
-      const dispatchId = randomUUID();
-      // The attempt is counted here, so a job that kills its worker before anything is recorded
-      // still uses up its attempts; a dispatch that never reaches BullMQ gives it back.
-      const dispatched = await manager.query<{ id: string; tenant_id: string; attempts: number }[]>(
-        `WITH dispatched AS (
-           UPDATE job_runs SET status = 'dispatched', dispatch_id = $2, attempts = attempts + 1,
-                  lease_expires_at = now() + $3 * interval '1 millisecond'
-           WHERE id = ANY($1::bigint[]) AND status = 'queued'
-           RETURNING id, tenant_id, attempts)
-         SELECT id, tenant_id, attempts FROM dispatched`,
-        [picked.map((run) => run.id), dispatchId, limits.leaseMs],
-      );
-      const counted = new Map<string, number>();
-      for (const run of dispatched) counted.set(run.tenant_id, (counted.get(run.tenant_id) ?? 0) + 1);
-      const tenants = [...counted.keys()];
-      const weights = new Map(rows.map((row) => [row.tenant_id, limits.weightOf(row.tier)]));
-      await manager.query(
-        `UPDATE tenant_job_queues q SET queued = q.queued - s.n, virtual_time = q.virtual_time + s.n / s.weight
-         FROM unnest($1::uuid[], $2::int[], $3::float8[]) AS s(tenant_id, n, weight)
-         WHERE q.tenant_id = s.tenant_id`,
-        [tenants, tenants.map((tenant) => counted.get(tenant)), tenants.map((tenant) => weights.get(tenant) ?? 1)],
-      );
-      const attempts = new Map(dispatched.map((run) => [String(run.id), run.attempts]));
-      return picked
-        .filter((run) => attempts.has(String(run.id)))
-        .map((run) => ({
-          id: run.id,
-          dispatchId,
-          attempt: attempts.get(String(run.id))!,
-          tenantId: run.tenant_id,
-          type: run.type,
-          payload: run.payload,
-        }));
     });
   }
 
   /**
    * Writes what executions did, in one statement per kind: runs that started (status `running`)
-   * and runs that ended. An event whose dispatch is no longer the run's is ignored, so a late or
-   * duplicate report never overwrites a newer one; an end may arrive without its start.
+   * and runs that ended. A worker's dispatcher records them with its next round (`dispatch`); this
+   * is for when it does not dispatch (shutting down). An end may arrive without its start.
    */
   async record(events: readonly RunEvent[], leaseMs: number): Promise<void> {
-    // Events come in order, so the latest per run wins: a start and its end in one batch become
-    // one write (the end carries the start's time and attempt).
-    const latest = new Map(events.map((event) => [event.runId, event]));
-    const started = [...latest.values()].filter((event) => !event.outcome);
-    const ended = [...latest.values()].filter((event) => event.outcome);
-    if (started.length > 0) {
-      await this.dataSource.query(
-        `UPDATE job_runs r SET status = 'running', started_at = s.started_at, attempts = s.attempt,
-                lease_expires_at = now() + $5 * interval '1 millisecond'
-         FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::timestamptz[]) AS s(id, dispatch_id, attempt, started_at)
-         WHERE r.id = s.id AND r.dispatch_id = s.dispatch_id AND r.status = 'dispatched'`,
-        [
-          started.map((event) => event.runId),
-          started.map((event) => event.dispatchId),
-          started.map((event) => event.attempt),
-          started.map((event) => event.startedAt),
-          leaseMs,
-        ],
-      );
-    }
-    if (ended.length === 0) return;
-    await this.dataSource.query(
-      `WITH done AS (
-         UPDATE job_runs r SET
-           status = o.status,
-           attempts = o.attempt - o.refund,
-           started_at = COALESCE(r.started_at, o.started_at),
-           available_at = CASE WHEN o.status = 'queued' THEN now() + o.delay_ms * interval '1 millisecond'
-                               ELSE r.available_at END,
-           finished_at = CASE WHEN o.status IN ('succeeded', 'failed') THEN now() END,
-           error_code = o.error_code,
-           error_message = o.error_message,
-           progress = COALESCE(o.progress, r.progress),
-           dispatch_id = NULL,
-           lease_expires_at = NULL
-         FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::timestamptz[], $5::text[], $6::int[], $7::int[],
-                     $8::text[], $9::text[], $10::jsonb[])
-           AS o(id, dispatch_id, attempt, started_at, status, delay_ms, refund, error_code, error_message, progress)
-         WHERE r.id = o.id AND r.dispatch_id = o.dispatch_id AND r.status IN ${IN_FLIGHT}
-         RETURNING r.tenant_id, r.status)
-       UPDATE tenant_job_queues q SET queued = q.queued + c.n
-       FROM (SELECT tenant_id, count(*)::int AS n FROM done WHERE status = 'queued' GROUP BY tenant_id) c
-       WHERE q.tenant_id = c.tenant_id`,
-      [
-        ended.map((event) => event.runId),
-        ended.map((event) => event.dispatchId),
-        ended.map((event) => event.attempt),
-        ended.map((event) => event.startedAt),
-        ended.map((event) => statusOf(event.outcome!)),
-        ended.map((event) => ('delayMs' in event.outcome! ? Math.round(event.outcome.delayMs ?? 0) : 0)),
-        ended.map((event) => (event.outcome!.kind === 'requeue' ? 1 : 0)),
-        ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorCode)),
-        ended.map((event) => (event.outcome!.kind === 'succeeded' ? null : event.outcome!.errorMessage)),
-        ended.map((event) => (event.progress ? JSON.stringify(event.progress) : null)),
-      ],
-    );
+    const { started, ended } = latestPerRun(events);
+    if (started.length > 0) await this.dataSource.query(RECORD_STARTED, [...startedParams(started), leaseMs]);
+    if (ended.length > 0) await this.dataSource.query(RECORD_ENDED, endedParams(ended));
   }
 
   /** Extends the leases (and saves the progress) of runs running here; returns those no longer theirs. */
@@ -593,6 +601,25 @@ export class JobRunStore {
   }
 
   /**
+   * A pooled connection of the driver's own, for transactions that send several statements in one
+   * simple query (TypeORM keeps only the last result of those): the work opens and commits its
+   * transaction itself; any failure rolls it back.
+   */
+  private async onOneConnection<T>(work: (connection: PoolClient) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const connection = (await runner.connect()) as PoolClient;
+    try {
+      return await work(connection);
+    } catch (error) {
+      // A failed statement leaves its transaction open (and aborted) on this connection.
+      await connection.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /**
    * Locks one run for an operator's action, and its tenant against a concurrent offboarding (whose
    * cancel of the queued runs must see a run this action requeues).
    */
@@ -622,4 +649,28 @@ function statusOf(outcome: RunOutcome): string {
     default:
       return 'queued';
   }
+}
+
+/**
+ * Events come in order, so the latest per run wins: a start and its end in one batch become one
+ * write (the end carries the start's time and attempt).
+ */
+function latestPerRun(events: readonly RunEvent[]): { started: RunEvent[]; ended: RunEvent[] } {
+  const latest = [...new Map(events.map((event) => [event.runId, event])).values()];
+  return { started: latest.filter((event) => !event.outcome), ended: latest.filter((event) => event.outcome) };
+}
+
+const RECORD_STARTED = `
+  UPDATE job_runs r SET status = 'running', started_at = s.started_at, attempts = s.attempt,
+         lease_expires_at = now() + $5 * interval '1 millisecond'
+  FROM unnest($1::bigint[], $2::uuid[], $3::int[], $4::timestamptz[]) AS s(id, dispatch_id, attempt, started_at)
+  WHERE r.id = s.id AND r.dispatch_id = s.dispatch_id AND r.status = 'dispatched'`;
+
+function startedParams(started: readonly RunEvent[]): unknown[] {
+  return [
+    started.map((event) => event.runId),
+    started.map((event) => event.dispatchId),
+    started.map((event) => event.attempt),
+    started.map((event) => event.startedAt),
+  ];
 }

@@ -23,6 +23,17 @@ export class LiveTenants implements OnModuleInit {
     });
   }
 
+  /**
+   * Tenants a dispatch round just read as active, at `asOf` or later: the jobs it dispatched
+   * start without asking again. A newer status (a pause announced since) is kept.
+   */
+  seenActive(tenantIds: Iterable<string>, asOf: number): void {
+    for (const tenantId of tenantIds) {
+      const cached = this.known.get(tenantId);
+      if (!cached || cached.at < asOf) this.known.set(tenantId, { status: 'active', at: asOf });
+    }
+  }
+
   async isActive(tenantId: string): Promise<boolean> {
     const cached = this.known.get(tenantId);
     if (cached && Date.now() - cached.at < FRESH_MS) return cached.status === 'active';
