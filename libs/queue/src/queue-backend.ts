@@ -11,6 +11,7 @@ import {
   type PostgresPoolConfig,
 } from 'bullmq';
 import IORedis from 'ioredis';
+import pg from 'pg';
 import type { AppConfig } from '@tenantry/config';
 import { APP_CONFIG } from '@tenantry/config';
 import { DatabaseServer, ResilientClient } from '@tenantry/database';
@@ -88,6 +89,10 @@ export class QueueBackend implements OnModuleDestroy {
       // BullMQ hands the rest of this object to pg's Pool: its connections, like ours, must not
       // crash the process when the server ends their session.
       const pool = { connectionString: database.url, schema, migrate: true, max: 5, Client: ResilientClient };
+      // BullMQ builds its LISTEN connection itself, as `new pg.Client()`, and attaches its error
+      // listener only once connected: a server restart in between killed the process (seen in the
+      // PostgreSQL-restart test). It reads `Client` from the pg module, so that is where ours goes.
+      pg.Client = ResilientClient;
       this.connection = { kind: 'postgres', pool: pool as PostgresPoolConfig };
     }
     this.kind = this.connection.kind;
