@@ -51,6 +51,34 @@ export async function syncRuns(dataSource: DataSource, tenantId: string): Promis
   );
 }
 
+/** Waits for one run to finish, and returns it. */
+export async function finishedRun(bed: JobsTestbed, runId: string, timeoutMs = 60_000): Promise<SyncRun> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [run] = await bed.dataSource.query<SyncRun[]>(
+      `SELECT id::text AS id, status, attempts, error_code, progress FROM job_runs WHERE id = $1`,
+      [runId],
+    );
+    if (run && ['succeeded', 'failed', 'cancelled'].includes(run.status)) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} not finished: ${JSON.stringify(run)}`);
+    await sleep(25);
+  }
+}
+
+/** Waits until none of the tenant's runs is queued or under way (a schedule's included). */
+export async function idle(bed: JobsTestbed, tenantId: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [{ n }] = await bed.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM job_runs WHERE tenant_id = $1 AND status IN ('queued', 'dispatched', 'running')`,
+      [tenantId],
+    );
+    if (n === 0) return;
+    if (Date.now() > deadline) throw new Error(`${tenantId} still has ${n} runs under way`);
+    await sleep(25);
+  }
+}
+
 /** Waits for the tenant's `n`th sync run (1-based) to finish, and returns it. */
 export async function finishedSync(
   bed: JobsTestbed,
