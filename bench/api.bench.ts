@@ -12,20 +12,18 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import autocannon from 'autocannon';
 import { fork } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ApiModule } from '../apps/api/src/api.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../apps/api/src/configure-http-app';
-import { loadConfig } from '@tenantry/config';
 import { identityPlatformOfSimulator, startEntraSim } from '@tenantry/entra-sim';
 import { ApiKeyService } from '@tenantry/operator-auth';
 import { RuntimeModule } from '@tenantry/runtime';
 import {
+  benchConfig,
   cleanupStep,
   createBenchServices,
   deleteRedisPrefix,
   dropBenchDatabase,
-  REDIS_URL,
   round,
 } from './support/bench-services';
 
@@ -51,15 +49,7 @@ interface Served {
 
 async function serve(databaseUrl: string, queuePrefix: string): Promise<void> {
   const sim = await startEntraSim({ seed: 'demo' });
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: queuePrefix,
-    TOKEN_CACHE_KEY: randomBytes(32).toString('base64'),
-  });
+  const config = benchConfig({ databaseUrl, queuePrefix }, { PORT: '0' });
 
   @Module({ imports: [RuntimeModule.forRoot(config, identityPlatformOfSimulator(sim)), ApiModule] })
   class ApiBenchModule {}

@@ -10,23 +10,22 @@
  * Progress goes to stderr; the last stdout line is one JSON object of figures.
  */
 import {
+  benchConfig,
   cleanupStep,
   createBenchServices,
   deleteRedisPrefix,
   dropBenchDatabase,
   percentile,
-  REDIS_URL,
   round,
   withTimeout,
 } from './support/bench-services';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { ApiModule } from '../apps/api/src/api.module';
 import { configureHttpApp, HTTP_APP_OPTIONS } from '../apps/api/src/configure-http-app';
 import { WorkerModule } from '../apps/worker/src/worker.module';
-import { loadConfig } from '@tenantry/config';
 import { identityPlatformOfSimulator, type RunningEntraSim, startEntraSim } from '@tenantry/entra-sim';
 import { TenantVerifier } from '@tenantry/onboarding';
 import { ApiKeyService } from '@tenantry/operator-auth';
@@ -96,17 +95,10 @@ async function startPlatform(resources: Resources): Promise<Platform> {
 
   const sim = await startEntraSim({ seed: 'demo', consentPropagationDelayMs: 0 });
   resources.sim = sim;
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    PORT: '0',
-    DATABASE_URL: databaseUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: queuePrefix,
-    TOKEN_CACHE_KEY: randomBytes(32).toString('base64'),
-    ONBOARDING_VERIFY_FIRST_DELAY_MS: String(VERIFY_FIRST_DELAY_MS),
-    SHUTDOWN_TIMEOUT_MS: '5000',
-  });
+  const config = benchConfig(
+    { databaseUrl, queuePrefix },
+    { PORT: '0', ONBOARDING_VERIFY_FIRST_DELAY_MS: String(VERIFY_FIRST_DELAY_MS), SHUTDOWN_TIMEOUT_MS: '5000' },
+  );
 
   @Module({ imports: [RuntimeModule.forRoot(config, identityPlatformOfSimulator(sim)), ApiModule, WorkerModule] })
   class BenchRootModule {}

@@ -13,11 +13,11 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { fork } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { DataSource } from 'typeorm';
 import { Agent, request } from 'undici';
-import { type IdentityPlatform, loadConfig } from '@tenantry/config';
+import type { IdentityPlatform } from '@tenantry/config';
 import { DirectoryStore, DirectorySync, DirectorySyncModule, USERS_DELTA_START } from '@tenantry/directory-sync';
 import { startEntraSim } from '@tenantry/entra-sim';
 import { GraphClients, GraphModule } from '@tenantry/graph';
@@ -25,11 +25,11 @@ import { TokenService } from '@tenantry/identity';
 import { RuntimeModule } from '@tenantry/runtime';
 import { TenantRegistry, TenantsModule } from '@tenantry/tenants';
 import {
+  benchConfig,
   cleanupStep,
   createBenchServices,
   deleteRedisPrefix,
   dropBenchDatabase,
-  REDIS_URL,
   round,
 } from './support/bench-services';
 
@@ -114,14 +114,7 @@ async function main(): Promise<void> {
   );
   const services = await createBenchServices();
   const cleanup = cleanupStep(log);
-  const config = loadConfig({
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: services.databaseUrl,
-    REDIS_URL,
-    QUEUE_PREFIX: services.queuePrefix,
-    TOKEN_CACHE_KEY: randomBytes(32).toString('base64'),
-  });
+  const config = benchConfig(services);
   const identity: IdentityPlatform = {
     clientId: sim.clientId,
     credential: { kind: 'secret', secret: sim.clientSecret },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import IORedis from 'ioredis';
 import { Client } from 'pg';
+import { type AppConfig, loadConfig } from '@tenantry/config';
 
 /** The real services benchmarks run against (the machine's own, like the tests). */
 export const ADMIN_URL = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -28,6 +29,26 @@ export async function withTimeout<T>(what: string, ms: number, run: Promise<T>):
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * A Tenantry process's configuration as production sets it, silent, on a benchmark's own
+ * database and queue prefix and the machine's Redis (the shared token cache encrypted with a
+ * fresh key); `extra` adds or overrides variables.
+ */
+export function benchConfig(
+  services: { readonly databaseUrl: string; readonly queuePrefix: string },
+  extra: Record<string, string> = {},
+): AppConfig {
+  return loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: services.databaseUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: services.queuePrefix,
+    TOKEN_CACHE_KEY: randomBytes(32).toString('base64'),
+    ...extra,
+  });
 }
 
 /** A fresh database and a Redis key prefix for one run; `dropBenchServices` removes both. */
