@@ -4,6 +4,7 @@ import { ApplicationCredentialHealth } from '@tenantry/identity';
 import { JobRuntimeStatus } from '@tenantry/jobs';
 import { QueueBackend } from '@tenantry/queue';
 import { ApplicationHealthDto, DependencyHealthDto } from './application-health.dto';
+import { answerWithin } from './answer-within';
 
 const CHECK_TIMEOUT_MS = 2000;
 
@@ -58,25 +59,15 @@ export class ApplicationHealth {
     };
   }
 }
+
 /** Runs a check within the timeout; a failure is reported by its message, never thrown. */
 async function timed(check: () => Promise<unknown>): Promise<DependencyHealthDto> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
+  const latencyMs = () => Math.round((performance.now() - started) * 10) / 10;
   try {
-    await Promise.race([
-      check(),
-      new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
-      }),
-    ]);
-    return { status: 'up', latencyMs: Math.round((performance.now() - started) * 10) / 10, error: null };
+    await answerWithin(check(), CHECK_TIMEOUT_MS);
+    return { status: 'up', latencyMs: latencyMs(), error: null };
   } catch (error) {
-    return {
-      status: 'down',
-      latencyMs: Math.round((performance.now() - started) * 10) / 10,
-      error: error instanceof Error ? error.message : String(error),
-    };
-  } finally {
-    clearTimeout(timer);
+    return { status: 'down', latencyMs: latencyMs(), error: error instanceof Error ? error.message : String(error) };
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { QueueBackend } from '@tenantry/queue';
+import { answerWithin } from './answer-within';
 
 @Injectable()
 export class QueueBackendHealthIndicator {
@@ -12,12 +13,7 @@ export class QueueBackendHealthIndicator {
   async check(key: string, timeoutMs: number): Promise<HealthIndicatorResult> {
     const indicator = this.indicators.check(key);
     try {
-      await Promise.race([
-        this.queues.ping(),
-        new Promise((_, reject) =>
-          setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs).unref(),
-        ),
-      ]);
+      await answerWithin(this.queues.ping(), timeoutMs);
       return indicator.up({ backend: this.queues.kind });
     } catch (error) {
       return indicator.down({
