@@ -44,18 +44,8 @@ describe('operator API: jobs', () => {
 
   afterAll(() => platform.close());
 
-  const get = async <T>(path: string, key = viewer) => {
-    const response = await fetch(platform.baseUrl + path, { headers: { authorization: `Bearer ${key}` } });
-    return { status: response.status, body: (await response.json()) as T };
-  };
-  const post = async <T>(path: string, body?: unknown, key = operator) => {
-    const response = await fetch(platform.baseUrl + path, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as T, type: response.headers.get('content-type') };
-  };
+  const get = <T>(path: string, key = viewer) => platform.request<T>('GET', path, { key });
+  const post = <T>(path: string, body?: unknown, key = operator) => platform.request<T>('POST', path, { key, body });
   const enqueue = (tenantId: string, body: unknown = { type: 'tenant.token-check' }) =>
     post<JobRun>(`/api/v1/tenants/${tenantId}/jobs`, body);
 

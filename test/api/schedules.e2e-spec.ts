@@ -45,19 +45,8 @@ describe('operator API: schedules', () => {
   // The queue is the backend's: it closes it with the app.
   afterAll(() => platform.close());
 
-  const send = async <T>(method: string, path: string, body?: unknown, key = operator) => {
-    const response = await fetch(platform.baseUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      body: (text === '' ? undefined : JSON.parse(text)) as T,
-      type: response.headers.get('content-type'),
-    };
-  };
+  const send = <T>(method: string, path: string, body?: unknown, key = operator) =>
+    platform.request<T>(method, path, { key, body });
   const get = <T>(path: string) => send<T>('GET', path, undefined, viewer);
   const schedulesOf = (tenantId: string) => `/api/v1/tenants/${tenantId}/schedules`;
   const create = (tenantId: string, body: unknown) => send<Schedule>('POST', schedulesOf(tenantId), body);
