@@ -16,6 +16,7 @@ describe('a dispatch round', () => {
     tierWeights: { standard: 1 },
     typeConcurrency: new Map(),
     leaseMs: 60_000,
+    workerConcurrency: 4,
     ...overrides,
   });
 
@@ -139,6 +140,31 @@ describe('a dispatch round', () => {
       { ...done, outcome: { kind: 'failed', errorCode: 'x', errorMessage: 'x' } },
     ]);
     expect(await bed.run(done.runId)).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('hands consecutive slots to BullMQ in batches, as many as a worker has slots', async () => {
+    const [a, b] = [await tenantWith(30), await tenantWith(30)];
+    const batchesOf = (runs: { dispatchId: string; tenantId: string }[]) => {
+      const sizes = new Map<string, number>();
+      for (const run of runs) sizes.set(run.dispatchId, (sizes.get(run.dispatchId) ?? 0) + 1);
+      // Each batch is a run of consecutive slots: its dispatch id never comes back after another.
+      const order = runs.map((run) => run.dispatchId).filter((id, index, ids) => index === 0 || ids[index - 1] !== id);
+      expect(new Set(order).size).toBe(order.length);
+      return [...sizes.values()];
+    };
+    // Ten runs for four worker slots: batches of three (the last one shorter).
+    const ten = await store.dispatch(limits({ globalConcurrency: 10 }));
+    expect(batchesOf(ten)).toEqual([3, 3, 3, 1]);
+    // A batch mixes tenants in slot order: fairness is not traded for it.
+    expect(new Set(ten.slice(0, 2).map((run) => run.tenantId))).toEqual(new Set([a, b]));
+    // Never more than MAX_RUNS_PER_BATCH, however many runs a worker slot would get.
+    const many = await store.dispatch(limits({ globalConcurrency: 60, workerConcurrency: 1 }));
+    expect(batchesOf(many)).toEqual([16, 16, 16, 2]);
+    // One run on its own.
+    await bed.dataSource.query(`UPDATE job_runs SET status = 'cancelled' WHERE status = 'dispatched'`);
+    await tenantWith(1);
+    const one = await store.dispatch(limits({ globalConcurrency: 1 }));
+    expect(batchesOf(one)).toEqual([1]);
   });
 
   it('skips tenants that may not start anything, and everything while a hold is on', async () => {

@@ -7,14 +7,19 @@ import { DispatchLimits, JobRunStore, RunEvent } from './job-run.store';
 import { JobTypeRegistry } from './job-type.registry';
 import { LiveTenants } from './live-tenants';
 
-/** What travels through BullMQ for one dispatched run; the run itself stays in `job_runs`. */
-export interface DispatchedJobData {
+/** One dispatched run as it travels through BullMQ; the run itself stays in `job_runs`. */
+export interface DispatchedRunData {
   readonly runId: string;
-  readonly dispatchId: string;
   readonly attempt: number;
   readonly tenantId: string;
   readonly type: string;
   readonly payload: unknown;
+}
+
+/** What one BullMQ job carries: a batch of runs dispatched together, in slot order. */
+export interface DispatchedJobData {
+  readonly dispatchId: string;
+  readonly runs: readonly DispatchedRunData[];
 }
 
 /**
@@ -67,6 +72,7 @@ export class JobDispatcher implements OnModuleDestroy {
       tierWeights: jobs.tierWeights,
       typeConcurrency,
       leaseMs: jobs.leaseMs,
+      workerConcurrency: jobs.workerConcurrency,
     };
     this.stopped = false;
     this.timer = setInterval(() => this.wake(), jobs.pollIntervalMs);
@@ -148,13 +154,19 @@ export class JobDispatcher implements OnModuleDestroy {
   private async reclaimLost(): Promise<void> {
     const expired = await this.store.expiredLeases(500);
     if (expired.length === 0) return;
-    const states = await Promise.all(expired.map((run) => this.queue!.getJobState(jobIdOf(run.runId, run.dispatchId))));
-    const held = expired.filter((_, index) => QUEUED_STATES.has(states[index]));
-    const lost = expired.flatMap((run, index) =>
-      QUEUED_STATES.has(states[index])
-        ? []
-        : [{ ...run, spent: states[index] === 'failed' || states[index] === 'completed' }],
+    const dispatchIds = [...new Set(expired.map((run) => run.dispatchId))];
+    const states = new Map(
+      await Promise.all(
+        dispatchIds.map(
+          async (dispatchId) => [dispatchId, await this.queue!.getJobState(jobIdOf(dispatchId))] as const,
+        ),
+      ),
     );
+    const held = expired.filter((run) => QUEUED_STATES.has(states.get(run.dispatchId)!));
+    const lost = expired.flatMap((run) => {
+      const state = states.get(run.dispatchId)!;
+      return QUEUED_STATES.has(state) ? [] : [{ ...run, spent: state === 'failed' || state === 'completed' }];
+    });
     await this.store.renewLeases(held, this.config.jobs.leaseMs);
     const reclaimed = await this.store.reclaim(lost);
     if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');
@@ -190,18 +202,17 @@ export class JobDispatcher implements OnModuleDestroy {
     if (runs.length === 0) return;
     // Handing the runs to BullMQ overlaps with the next round (BullMQ keeps the order of its
     // calls); a round that cannot reach it puts its runs straight back in the queue.
+    const batches = new Map<string, DispatchedRunData[]>();
+    for (const run of runs) {
+      const batch = batches.get(run.dispatchId) ?? [];
+      batch.push({ runId: run.id, attempt: run.attempt, tenantId: run.tenantId, type: run.type, payload: run.payload });
+      batches.set(run.dispatchId, batch);
+    }
     const handed = this.queue!.addBulk(
-      runs.map((run) => ({
-        name: run.type,
-        data: {
-          runId: run.id,
-          dispatchId: run.dispatchId,
-          attempt: run.attempt,
-          tenantId: run.tenantId,
-          type: run.type,
-          payload: run.payload,
-        } satisfies DispatchedJobData,
-        opts: { jobId: jobIdOf(run.id, run.dispatchId), removeOnComplete: true, removeOnFail: true },
+      [...batches].map(([dispatchId, batch]) => ({
+        name: batch.length === 1 ? batch[0].type : 'batch',
+        data: { dispatchId, runs: batch } satisfies DispatchedJobData,
+        opts: { jobId: jobIdOf(dispatchId), removeOnComplete: true, removeOnFail: true },
       })),
     );
     this.handing.add(handed);
@@ -226,7 +237,7 @@ const PRUNE_MAX_PER_ROUND = 50_000;
 // BullMQ states in which a job will still be delivered.
 const QUEUED_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
 
-/** One BullMQ job per dispatch of a run: adding it twice is a no-op. */
-function jobIdOf(runId: string, dispatchId: string): string {
-  return `run-${runId}-${dispatchId}`;
+/** One BullMQ job per dispatch (a batch of runs): adding it twice is a no-op. */
+function jobIdOf(dispatchId: string): string {
+  return `dispatch-${dispatchId}`;
 }

@@ -1,5 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Job, Worker } from 'bullmq';
+import pLimit, { type Limit } from 'p-limit';
 import { type AppConfig, APP_CONFIG } from '@tenantry/config';
 import { DomainError } from '@tenantry/errors';
 import { GraphClients, GraphThrottledError } from '@tenantry/graph';
@@ -14,7 +15,7 @@ import {
 import { QueueBackend, QueueName } from '@tenantry/queue';
 import { GroupCommit } from './group-commit';
 import { LiveTenants } from './live-tenants';
-import { DispatchedJobData, JobDispatcher } from './job-dispatcher';
+import { DispatchedJobData, DispatchedRunData, JobDispatcher } from './job-dispatcher';
 import { APPLICATION_HOLD, DispatchRef, JobRunStore, RunEvent, RunOutcome } from './job-run.store';
 import type { JobContext, JobLogger, ResolvedJobTypeOptions } from './job-type';
 import { JobTypeRegistry } from './job-type.registry';
@@ -40,7 +41,7 @@ const SETTLE_MIN_BATCH = 32;
 const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
 // BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
-// dispatch means two workers died running it.
+// dispatch means two workers died running it (or a run of its batch).
 const MAX_DELIVERIES = 2;
 
 /**
@@ -55,6 +56,8 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   private readonly logger = new Logger('Jobs');
   private readonly running = new Map<string, RunningJob>();
   private readonly recorder: GroupCommit<RunEvent, undefined>;
+  // This process's run slots: a BullMQ job carries a batch, whose runs share them with the others.
+  private readonly slots: Limit;
   private worker: Worker | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
 
@@ -68,6 +71,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     private readonly tenants: LiveTenants,
     private readonly graph: GraphClients,
   ) {
+    this.slots = pLimit(config.jobs.workerConcurrency);
     this.recorder = new GroupCommit(
       async (events) => {
         await this.dispatcher.settle(events);
@@ -89,7 +93,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     this.worker = this.queues.createWorker(
       QueueName.Jobs,
       (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) =>
-        this.process(job.data, signal, job.attemptsStarted),
+        this.processBatch(job.data, signal, job.attemptsStarted),
       {
         concurrency: this.config.jobs.workerConcurrency,
         // A dead worker's jobs return to BullMQ's wait list within about one lease.
@@ -119,9 +123,50 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     for (const job of this.running.values()) job.controller.abort(new WorkerShutdownError());
   }
 
-  private async process(data: DispatchedJobData, shutdown?: AbortSignal, deliveries = 1): Promise<void> {
-    const { runId, dispatchId, tenantId, attempt } = data;
+  /**
+   * A batch's runs take this process's slots in order, each as one frees: a long run holds only
+   * its own. A redelivered batch (its worker died) runs only the runs that had not ended.
+   */
+  private async processBatch(data: DispatchedJobData, shutdown?: AbortSignal, deliveries = 1): Promise<void> {
+    const { dispatchId } = data;
+    let runs = data.runs;
+    if (deliveries > 1) {
+      const held = await this.store
+        .stillDispatched(
+          dispatchId,
+          runs.map((run) => run.runId),
+        )
+        .catch(() => undefined);
+      // The database cannot tell (restarting): run them all; recording stays conditional.
+      if (held) runs = runs.filter((run) => held.has(run.runId));
+    }
+    // A shutdown stops the batch's runs under way; those not started yet see it as they start.
+    const stop = () => {
+      for (const run of runs) this.running.get(run.runId)?.controller.abort(new WorkerShutdownError());
+    };
+    shutdown?.addEventListener('abort', stop, { once: true });
+    try {
+      await Promise.all(runs.map((run) => this.slots(() => this.process(run, dispatchId, shutdown, deliveries))));
+    } finally {
+      shutdown?.removeEventListener('abort', stop);
+    }
+  }
+
+  private async process(
+    data: DispatchedRunData,
+    dispatchId: string,
+    shutdown?: AbortSignal,
+    deliveries = 1,
+  ): Promise<void> {
+    const { runId, tenantId, attempt } = data;
     const startedAt = new Date();
+    if (shutdown?.aborted) {
+      // Its batch was taken before the shutdown, its turn came after: the next worker runs it.
+      const error = new WorkerShutdownError();
+      const outcome: RunOutcome = { kind: 'requeue', errorCode: error.code, errorMessage: error.message };
+      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
+      return;
+    }
     if (deliveries > MAX_DELIVERIES) {
       // Every worker that took this dispatch died with it: the job itself is the likely cause.
       // Spend the attempt without running it again (retry later, or fail when none are left).
@@ -155,8 +200,6 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     const controller = new AbortController();
     const job: RunningJob = { runId, dispatchId, controller, progress: null };
     this.running.set(runId, job);
-    const abortOnShutdown = () => controller.abort(new WorkerShutdownError());
-    shutdown?.addEventListener('abort', abortOnShutdown, { once: true });
     let outcome: RunOutcome;
     try {
       const type = this.types.get(data.type);
@@ -166,7 +209,6 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
       outcome = await this.outcomeOf(error, data, attempt);
     } finally {
       clearTimeout(markRunning);
-      shutdown?.removeEventListener('abort', abortOnShutdown);
       this.running.delete(runId);
     }
     const ms = Date.now() - startedAt.getTime();
@@ -188,7 +230,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   private async execute(
     options: ResolvedJobTypeOptions,
     run: (payload: unknown, context: JobContext) => Promise<void>,
-    data: DispatchedJobData,
+    data: DispatchedRunData,
     attempt: number,
     job: RunningJob,
   ): Promise<void> {
@@ -225,7 +267,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     }
   }
 
-  private async outcomeOf(error: unknown, data: DispatchedJobData, attempt: number): Promise<RunOutcome> {
+  private async outcomeOf(error: unknown, data: DispatchedRunData, attempt: number): Promise<RunOutcome> {
     const errorCode = error instanceof DomainError ? error.code : 'job_error';
     const errorMessage = storableMessage(error instanceof Error ? error.message : String(error));
     if (error instanceof WorkerShutdownError) {
@@ -275,7 +317,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, attempt) };
   }
 
-  private async crashedOutcome(data: DispatchedJobData): Promise<RunOutcome> {
+  private async crashedOutcome(data: DispatchedRunData): Promise<RunOutcome> {
     const errorCode = 'worker_lost';
     const errorMessage = 'Every worker that ran this job stopped before it finished.';
     let options: ResolvedJobTypeOptions;
@@ -318,7 +360,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     }
   }
 
-  private loggerFor(data: DispatchedJobData): JobLogger {
+  private loggerFor(data: DispatchedRunData): JobLogger {
     const bound = { tenantId: data.tenantId, runId: data.runId, type: data.type };
     const logger = new Logger(data.type);
     return {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { randomUUID } from 'node:crypto';
 import type { PoolClient, QueryResult } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { isJobRunId } from './job-run-id';
@@ -46,7 +45,16 @@ export interface DispatchLimits {
   /** Per-tenant caps of the job types that have one. */
   readonly typeConcurrency: ReadonlyMap<string, number>;
   readonly leaseMs: number;
+  /**
+   * Runs one worker process executes at once. A round hands BullMQ its runs in batches (one
+   * BullMQ job each, one dispatch id each) of about `runs / workerConcurrency`, at most
+   * `MAX_RUNS_PER_BATCH`: as many jobs as a worker has slots, each carrying its share.
+   */
+  readonly workerConcurrency: number;
 }
+
+/** Under load a BullMQ job carries this many runs at most; a lone run travels alone. */
+export const MAX_RUNS_PER_BATCH = 16;
 
 export interface DispatchRef {
   readonly runId: string;
@@ -171,7 +179,8 @@ const RECORD_ENDED = `
  * one run at a time, hands them out, and it is work-conserving: a tenant short of due runs (in
  * backoff, types at their cap) simply offers fewer. Runs are locked SKIP LOCKED, so a round never
  * waits on (or deadlocks with) an operator's cancel or an offboarding; one of them that commits
- * first leaves the run out. Returns the dispatched runs in slot order, which BullMQ keeps.
+ * first leaves the run out. Returns the dispatched runs in slot order, which BullMQ keeps; the
+ * runs of a batch are consecutive and share their dispatch id.
  */
 const DISPATCH_ROUND = `
   WITH ${endedRuns(10)},
@@ -223,12 +232,21 @@ const DISPATCH_ROUND = `
     WHERE s.slot <= (SELECT free FROM capacity) AND r.status = 'queued'
     -- An operator's cancel or an offboarding waits for this round rather than racing it.
     FOR UPDATE OF r SKIP LOCKED),
+  -- Consecutive slots go to BullMQ together, a batch per dispatch id: BullMQ's cost is per job,
+  -- and runs waiting their turn in BullMQ wait as long in a batch as alone.
+  batched AS (
+    SELECT id, slot, weight, (row_number() OVER (ORDER BY slot) - 1)
+           / GREATEST(1, LEAST(${MAX_RUNS_PER_BATCH}, ceil(count(*) OVER () / $8::float8)))::int AS batch
+    FROM chosen),
+  -- Volatile, so computed once per batch.
+  batches AS (
+    SELECT batch, gen_random_uuid() AS dispatch_id FROM (SELECT DISTINCT batch FROM batched) b),
   -- The attempt is counted here, so a job that kills its worker before anything is recorded
   -- still uses up its attempts; a dispatch that never reaches BullMQ gives it back.
   dispatched AS (
-    UPDATE job_runs r SET status = 'dispatched', dispatch_id = $8, attempts = r.attempts + 1,
+    UPDATE job_runs r SET status = 'dispatched', dispatch_id = b.dispatch_id, attempts = r.attempts + 1,
            lease_expires_at = now() + $9 * interval '1 millisecond'
-    FROM chosen c WHERE r.id = c.id
+    FROM batched c JOIN batches b ON b.batch = c.batch WHERE r.id = c.id
     RETURNING r.id, r.tenant_id, r.type, r.payload, r.attempts, r.dispatch_id, c.slot, c.weight),
   -- One update per tenant row: what left its queue here and what ended back in it.
   counted AS (
@@ -352,7 +370,7 @@ export class JobRunStore {
         capped.map(([, cap]) => cap),
         // A tenant's oldest runs may be of types at their cap: look further down its queue.
         capped.length > 0 ? 4 : 1,
-        randomUUID(),
+        limits.workerConcurrency,
         limits.leaseMs,
         ...endedParams(ended),
       ]),
@@ -415,6 +433,18 @@ export class JobRunStore {
     );
     const alive = new Set(rows.map((row) => String(row.id)));
     return new Set(runs.filter((run) => !alive.has(run.runId)).map((run) => run.runId));
+  }
+
+  /**
+   * Those of a batch's runs still held by its dispatch: a redelivered batch (its worker died)
+   * runs only what had not ended, rather than everything again.
+   */
+  async stillDispatched(dispatchId: string, runIds: readonly string[]): Promise<Set<string>> {
+    const rows = await this.dataSource.query<{ id: string }[]>(
+      `SELECT id FROM job_runs WHERE id = ANY($1::bigint[]) AND dispatch_id = $2 AND status IN ${IN_FLIGHT}`,
+      [runIds, dispatchId],
+    );
+    return new Set(rows.map((row) => String(row.id)));
   }
 
   /** In-flight runs whose lease ran out: their worker died, or the queue backend lost them. */

@@ -1,0 +1,89 @@
+import { JobRunStore } from '@tenantry/jobs';
+import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
+
+const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+
+/**
+ * Runs travel through BullMQ in batches (one job per dispatch); a batch's runs still share the
+ * worker's slots one run at a time, and a batch delivered again runs only what had not ended.
+ */
+describe('batches of dispatched runs', () => {
+  let bed: JobsTestbed;
+
+  beforeAll(async () => {
+    bed = await startJobsTestbed({
+      queue: 'redis',
+      types: TEST_JOB_TYPES,
+      // Eight runs for two worker slots: one round hands them over in two batches of four.
+      env: { JOBS_GLOBAL_CONCURRENCY: '8', WORKER_CONCURRENCY: '2', JOBS_TENANT_CONCURRENCY: '8' },
+    });
+  });
+
+  afterAll(() => bed?.close());
+
+  beforeEach(() => Journal.reset());
+
+  // Before any worker starts, so this round is the only one.
+  it('tells a redelivered batch which of its runs are still its own', async () => {
+    const store = bed.app.get(JobRunStore);
+    const tenant = await bed.activeTenant();
+    await bed.jobs.enqueueMany(tenant, [record('a'), record('b'), record('c')]);
+    const runs = await store.dispatch({
+      globalConcurrency: 3,
+      tenantConcurrency: 3,
+      tierWeights: {},
+      typeConcurrency: new Map(),
+      leaseMs: 60_000,
+      workerConcurrency: 1,
+    });
+    expect(new Set(runs.map((run) => run.dispatchId)).size).toBe(1);
+    const [ended, ...open] = runs;
+    await store.record(
+      [
+        {
+          runId: ended.id,
+          dispatchId: ended.dispatchId,
+          attempt: 1,
+          startedAt: new Date(),
+          outcome: { kind: 'succeeded' },
+          progress: null,
+        },
+      ],
+      60_000,
+    );
+    const held = await store.stillDispatched(
+      ended.dispatchId,
+      runs.map((run) => run.id),
+    );
+    expect([...held].sort()).toEqual(open.map((run) => run.id).sort());
+    // Nothing of it left in flight for the next case.
+    await store.record(
+      open.map((run) => ({
+        runId: run.id,
+        dispatchId: run.dispatchId,
+        attempt: 1,
+        startedAt: new Date(),
+        outcome: { kind: 'succeeded' as const },
+        progress: null,
+      })),
+      60_000,
+    );
+  });
+
+  it('lets a long run hold only its own slot: its batch-mates run on the other', async () => {
+    const tenant = await bed.activeTenant();
+    await bed.jobs.enqueueMany(tenant, [
+      record('long', 1500),
+      ...Array.from({ length: 7 }, (_, index) => record(`quick-${index}`, 10)),
+    ]);
+    bed.startWorker();
+    await bed.drained();
+
+    const finished = (key: string) => Journal.finishes.find((finish) => finish.key === key)!.at;
+    const quick = Array.from({ length: 7 }, (_, index) => finished(`quick-${index}`));
+    expect(quick.every((at) => at < finished('long'))).toBe(true);
+    // Never more than the worker's two slots at once.
+    expect(Journal.maxRunning.get(tenant)).toBe(2);
+  });
+});
