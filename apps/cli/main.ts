@@ -6,7 +6,7 @@ import { DataSource } from 'typeorm';
 import { AuditLog } from '@tenantry/audit';
 import { type AppConfig, type IdentityPlatform, identityPlatformOf } from '@tenantry/config';
 import { migrate } from '@tenantry/database';
-import { findRunningSimulator } from '@tenantry/entra-sim';
+import { findRunningPlatform, findRunningSimulator } from '@tenantry/entra-sim';
 import { JOB_RUN_STATUSES, JobHistoryModule, JobRunQueries, Jobs, type JobRunStatus } from '@tenantry/jobs';
 import { OnboardingLinks, OnboardingModule } from '@tenantry/onboarding';
 import { ApiKeyService, OPERATOR_ROLES, type OperatorRole } from '@tenantry/operator-auth';
@@ -122,15 +122,20 @@ function program(config: AppConfig): Command {
     .option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known")
     .option('--return-url <url>', 'where to send the admin afterwards (an allowed origin)')
     .action(async ({ tenantHint, returnUrl }: { tenantHint?: string; returnUrl?: string }) => {
-      // The link points at the identity platform: Entra ID, or the simulator `npm start` runs.
-      const identity = config.azure.mode === 'entra' ? identityPlatformOf(config) : await findRunningSimulator(config);
+      // The link points at the identity platform: Entra ID, or the simulator `npm start` runs —
+      // and then back at that platform, on whatever port it was started.
+      const running = config.azure.mode === 'entra' ? undefined : await findRunningPlatform(config);
+      const identity = config.azure.mode === 'entra' ? identityPlatformOf(config) : running?.identity;
       if (!identity) {
         throw new Error(
           'simulator mode: the link must point at the running simulator; start `npm start` first (or set AZURE_CLIENT_ID)',
         );
       }
+      const linkConfig = running
+        ? { ...config, http: { ...config.http, publicBaseUrl: running.publicBaseUrl } }
+        : config;
       await withApp(
-        config,
+        linkConfig,
         async (app) => {
           const { link, url } = await app.get(OnboardingLinks).create({ tenantHint, returnUrl }, CLI_ACTOR);
           await app.get(AuditLog).record({

@@ -85,6 +85,10 @@ describe('the embedded default (npm start with no environment)', () => {
       expect(made).toMatchObject({ code: 0, stderr: '' });
       const link = new URL(made.stdout.trim().split('\n').at(-1) as string);
       expect(link.pathname).toBe('/organizations/v2.0/adminconsent');
+      // Back to the running platform, though the CLI was not told its port.
+      expect(link.searchParams.get('redirect_uri')).toBe(
+        `${baseUrl.replace('127.0.0.1', 'localhost')}/onboarding/callback`,
+      );
       expect(platform.output()).toContain(`entra-sim at ${link.origin}`);
       const contoso = /demo tenant ([0-9a-f-]{36})\s+Contoso/.exec(platform.output())?.[1] as string;
       const back = new URLSearchParams({

@@ -23,9 +23,11 @@ export async function resolveIdentityPlatform(config: AppConfig): Promise<Resolv
   }
   const simulator = await startEntraSim({ port: 0, tlsDir: join(config.database.dataDir, 'sim'), seed: 'demo' });
   const identity = identityPlatformOfSimulator(simulator);
-  // Other processes on this machine (the CLI making an onboarding link) find it here.
+  // Other processes on this machine (the CLI making an onboarding link) find it here, and the
+  // URL this platform is reached at (where an admin's consent must come back to).
   const discoveryPath = join(config.database.dataDir, 'sim', DISCOVERY_FILE);
-  await writeFile(`${discoveryPath}.${process.pid}.tmp`, JSON.stringify({ pid: process.pid, identity }));
+  const running: RunningPlatform = { identity, publicBaseUrl: config.http.publicBaseUrl };
+  await writeFile(`${discoveryPath}.${process.pid}.tmp`, JSON.stringify({ pid: process.pid, ...running }));
   await rename(`${discoveryPath}.${process.pid}.tmp`, discoveryPath);
   return {
     identity,
@@ -39,20 +41,34 @@ export async function resolveIdentityPlatform(config: AppConfig): Promise<Resolv
 
 const DISCOVERY_FILE = 'embedded-simulator.json';
 
+/** A platform running in simulator mode on this machine, as other processes find it. */
+export interface RunningPlatform {
+  /** The simulator it runs, in the terms of a real Entra ID app. */
+  readonly identity: IdentityPlatform;
+  /** Where it is reached (its `PUBLIC_BASE_URL`): onboarding links must lead back there. */
+  readonly publicBaseUrl: string;
+}
+
 /**
- * The simulator another process on this machine runs in simulator mode (`npm start`), if any:
- * how a short-lived process such as the CLI talks to the same identity platform.
+ * The platform another process on this machine runs in simulator mode (`npm start`), if any:
+ * how a short-lived process such as the CLI talks to the same identity platform, and sends
+ * admins back to that platform whatever port it was started on.
  */
-export async function findRunningSimulator(config: AppConfig): Promise<IdentityPlatform | undefined> {
+export async function findRunningPlatform(config: AppConfig): Promise<RunningPlatform | undefined> {
   try {
-    const { pid, identity } = JSON.parse(
+    const { pid, identity, publicBaseUrl } = JSON.parse(
       await readFile(join(config.database.dataDir, 'sim', DISCOVERY_FILE), 'utf8'),
-    ) as { pid: number; identity: IdentityPlatform };
+    ) as { pid: number } & RunningPlatform;
     process.kill(pid, 0);
-    return identity;
+    return { identity, publicBaseUrl };
   } catch {
     return undefined;
   }
+}
+
+/** The simulator of the platform running in simulator mode on this machine, if any. */
+export async function findRunningSimulator(config: AppConfig): Promise<IdentityPlatform | undefined> {
+  return (await findRunningPlatform(config))?.identity;
 }
 
 /** The simulator's demo app (or another credential of it) in the terms of a real Entra ID app. */

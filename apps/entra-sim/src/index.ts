@@ -34,8 +34,9 @@ export type { CertificateRequest, CertificateWithKey } from './tls/certificate-f
 export { HttpsCaNetworkModule } from './testing/https-ca-network-module';
 export type { HttpsCaNetworkModuleOptions } from './testing/https-ca-network-module';
 export {
+  findRunningPlatform,
   findRunningSimulator,
   identityPlatformOfSimulator,
   resolveIdentityPlatform,
 } from './embedded-identity-platform';
-export type { ResolvedIdentityPlatform } from './embedded-identity-platform';
+export type { ResolvedIdentityPlatform, RunningPlatform } from './embedded-identity-platform';
