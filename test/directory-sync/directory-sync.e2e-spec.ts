@@ -1,4 +1,5 @@
 import {
+  DirectoryPurgeListener,
   DirectoryRoundSupersededError,
   DirectorySync,
   DirectorySyncModule,
@@ -27,6 +28,16 @@ async function rowVersions(bed: JobsTestbed, tenantId: string): Promise<Map<stri
     [tenantId],
   );
   return new Map(rows.map((row) => [row.object_id, row.version]));
+}
+
+/** What is kept of a tenant's directory: its users' rows and its sync state. */
+async function heldOf(bed: JobsTestbed, tenantId: string): Promise<{ users: number; states: number }> {
+  const [held] = await bed.dataSource.query<{ users: number; states: number }[]>(
+    `SELECT (SELECT count(*)::int FROM directory_users WHERE tenant_id = $1) AS users,
+            (SELECT count(*)::int FROM directory_sync_states WHERE tenant_id = $1) AS states`,
+    [tenantId],
+  );
+  return held;
 }
 
 function rewritten(before: Map<string, string>, after: Map<string, string>): string[] {
@@ -214,11 +225,26 @@ describe('directory users sync', () => {
       { status: 'failed', error_code: 'tenant_not_served' },
       { status: 'succeeded', error_code: null },
     ]).toContainEqual({ status: run.status, error_code: run.error_code });
-    const [left] = await bed.dataSource.query<{ users: number; states: number }[]>(
-      `SELECT (SELECT count(*)::int FROM directory_users WHERE tenant_id = $1) AS users,
-              (SELECT count(*)::int FROM directory_sync_states WHERE tenant_id = $1) AS states`,
-      [tenantId],
+    expect(await heldOf(bed, tenantId)).toEqual({ users: 0, states: 0 });
+  }, 60_000);
+
+  it('purges what an offboarding left behind (its event missed) at the next sweep, and nothing else', async () => {
+    const kept = seedDirectory(bed.sim, 20);
+    await activate(bed, kept);
+    await finishedSync(bed, kept, 1);
+    const gone = await bed.activeTenant();
+    await bed.registry.offboard(gone, gone, 'test');
+    // As if the process had stopped before the offboarding's purge: rows and state written after it.
+    await bed.dataSource.query(
+      `INSERT INTO directory_users (tenant_id, object_id, properties, user_principal_name, first_seen_at, last_seen_at, updated_at)
+       VALUES ($1, gen_random_uuid(), '{}', 'left@behind.example', now(), now(), now())`,
+      [gone],
     );
-    expect(left).toEqual({ users: 0, states: 0 });
+    await bed.dataSource.query(`INSERT INTO directory_sync_states (tenant_id) VALUES ($1)`, [gone]);
+
+    expect(await bed.app.get(DirectoryPurgeListener).sweep()).toBe(1);
+    expect(await heldOf(bed, gone)).toEqual({ users: 0, states: 0 });
+    expect(await heldOf(bed, kept)).toEqual({ users: 20, states: 1 });
+    expect(await bed.app.get(DirectoryPurgeListener).sweep()).toBe(0);
   }, 60_000);
 });

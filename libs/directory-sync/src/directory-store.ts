@@ -220,6 +220,17 @@ export class DirectoryStore {
     );
   }
 
+  /** Offboarded tenants whose directory is still here: their purge was missed (a crash, an outage). */
+  async offboardedWithDirectory(): Promise<string[]> {
+    const rows = await this.dataSource.query<{ tenant_id: string }[]>(
+      `SELECT t.tenant_id FROM tenants t
+       WHERE t.status = 'offboarded'
+         AND (EXISTS (SELECT 1 FROM directory_users u WHERE u.tenant_id = t.tenant_id)
+              OR EXISTS (SELECT 1 FROM directory_sync_states s WHERE s.tenant_id = t.tenant_id))`,
+    );
+    return rows.map((row) => row.tenant_id);
+  }
+
   /** Forgets the tenant's directory (offboarding): users and sync state. */
   async purge(tenantId: string): Promise<number> {
     const id = assertTenantId(tenantId);

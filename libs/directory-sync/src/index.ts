@@ -1,3 +1,4 @@
+export * from './directory-purge.listener';
 export * from './directory-snapshots';
 export * from './directory-store';
 export * from './directory-sync-state.entity';
