@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   IdempotencyKeyReusedError,
   JobDispatcher,
@@ -186,6 +187,38 @@ describe.each(['redis', 'postgres'] as const)('the job runtime on the %s backend
     const run = await bed.jobs.enqueue(tenant, { type: 'test.fail' });
     await bed.drained();
     expect(await bed.run(run.id)).toMatchObject({ status: 'failed', attempts: 3, error_code: 'job_error' });
+  });
+
+  it('puts back a run of a type this worker does not know (newer code enqueued it), then fails it when its attempts are spent', async () => {
+    bed.startWorker();
+    const tenant = await bed.activeTenant();
+    // Enqueue refuses types it does not know: written as a newer version's enqueue would have.
+    const [{ id }] = await bed.dataSource.query<{ id: string }[]>(
+      `WITH added AS (
+         INSERT INTO job_runs (tenant_id, type, payload, status, max_attempts, enqueued_by)
+         VALUES ($1, 'test.from-newer-code', '{}', 'queued', 2, 'test') RETURNING id),
+       counted AS (
+         INSERT INTO tenant_job_queues (tenant_id, queued) VALUES ($1, 1)
+         ON CONFLICT (tenant_id) DO UPDATE SET queued = tenant_job_queues.queued + 1)
+       SELECT id FROM added`,
+      [tenant],
+    );
+    const settled = async (attempts: number) => {
+      for (let run = await bed.run(id); run.attempts < attempts || run.status !== 'queued'; run = await bed.run(id)) {
+        if (run.status === 'failed') return run;
+        await sleep(25);
+      }
+      return bed.run(id);
+    };
+    expect(await settled(1)).toMatchObject({ status: 'queued', attempts: 1, error_code: 'unknown_job_type' });
+    const [{ waits }] = await bed.dataSource.query<{ waits: boolean }[]>(
+      `SELECT available_at > now() + interval '20 seconds' AS waits FROM job_runs WHERE id = $1`,
+      [id],
+    );
+    expect(waits).toBe(true);
+    // Its second and last attempt, still on a worker that does not know the type.
+    await bed.dataSource.query(`UPDATE job_runs SET available_at = now() WHERE id = $1`, [id]);
+    expect(await settled(2)).toMatchObject({ status: 'failed', attempts: 2, error_code: 'unknown_job_type' });
   });
 
   it('prunes finished runs past the retention period, never unfinished ones', async () => {

@@ -11,6 +11,7 @@ import { LiveTenants } from './live-tenants';
 export interface DispatchedRunData {
   readonly runId: string;
   readonly attempt: number;
+  readonly maxAttempts: number;
   readonly tenantId: string;
   readonly type: string;
   readonly payload: unknown;
@@ -205,7 +206,14 @@ export class JobDispatcher implements OnModuleDestroy {
     const batches = new Map<string, DispatchedRunData[]>();
     for (const run of runs) {
       const batch = batches.get(run.dispatchId) ?? [];
-      batch.push({ runId: run.id, attempt: run.attempt, tenantId: run.tenantId, type: run.type, payload: run.payload });
+      batch.push({
+        runId: run.id,
+        attempt: run.attempt,
+        maxAttempts: run.maxAttempts,
+        tenantId: run.tenantId,
+        type: run.type,
+        payload: run.payload,
+      });
       batches.set(run.dispatchId, batch);
     }
     const handed = this.queue!.addBulk(

@@ -40,6 +40,8 @@ const START_RECORD_DELAY_MS = 500;
 const SETTLE_MIN_BATCH = 32;
 const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
+// A minute, then two, four…: long enough for a rolling deploy to bring up a worker that knows it.
+const UNKNOWN_TYPE_BACKOFF = { delayMs: 60_000, maxDelayMs: 15 * 60_000 };
 // BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
 // dispatch means two workers died running it (or a run of its batch).
 const MAX_DELIVERIES = 2;
@@ -296,11 +298,13 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
       );
       return { kind: 'requeue', errorCode: error.code, errorMessage, delayMs: holdMs };
     }
-    if (
-      error instanceof InvalidJobPayloadError ||
-      error instanceof UnknownJobTypeError ||
-      error instanceof TenantNotServedError
-    ) {
+    if (error instanceof UnknownJobTypeError) {
+      // Enqueued by newer code than this worker's (a rolling deploy): put it back for a worker
+      // that knows the type, and fail it only once the run's own attempts are spent.
+      if (attempt >= data.maxAttempts) return { kind: 'failed', errorCode, errorMessage };
+      return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(UNKNOWN_TYPE_BACKOFF, attempt) };
+    }
+    if (error instanceof InvalidJobPayloadError || error instanceof TenantNotServedError) {
       return { kind: 'failed', errorCode, errorMessage };
     }
     let options: ResolvedJobTypeOptions;

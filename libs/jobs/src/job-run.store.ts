@@ -32,6 +32,8 @@ export interface DispatchedRun {
   readonly dispatchId: string;
   /** The execution this dispatch is: 1 for the first. */
   readonly attempt: number;
+  /** The run's own limit, for a worker that does not know its type (a rolling deploy). */
+  readonly maxAttempts: number;
   readonly tenantId: string;
   readonly type: string;
   readonly payload: unknown;
@@ -247,7 +249,7 @@ const DISPATCH_ROUND = `
     UPDATE job_runs r SET status = 'dispatched', dispatch_id = b.dispatch_id, attempts = r.attempts + 1,
            lease_expires_at = now() + $9 * interval '1 millisecond'
     FROM batched c JOIN batches b ON b.batch = c.batch WHERE r.id = c.id
-    RETURNING r.id, r.tenant_id, r.type, r.payload, r.attempts, r.dispatch_id, c.slot, c.weight),
+    RETURNING r.id, r.tenant_id, r.type, r.payload, r.attempts, r.max_attempts, r.dispatch_id, c.slot, c.weight),
   -- One update per tenant row: what left its queue here and what ended back in it.
   counted AS (
     SELECT tenant_id, count(weight)::int AS dispatched, (count(*) - count(weight))::int AS requeued,
@@ -259,7 +261,7 @@ const DISPATCH_ROUND = `
     UPDATE tenant_job_queues q SET queued = q.queued - c.dispatched + c.requeued,
            virtual_time = q.virtual_time + COALESCE(c.dispatched / c.weight, 0)
     FROM counted c WHERE q.tenant_id = c.tenant_id)
-  SELECT id, tenant_id, type, payload, attempts, dispatch_id FROM dispatched ORDER BY slot`;
+  SELECT id, tenant_id, type, payload, attempts, max_attempts, dispatch_id FROM dispatched ORDER BY slot`;
 
 // TypeORM answers an UPDATE … RETURNING with [rows, count]; each is wrapped in a CTE and
 // selected, so every query here answers with its rows.
@@ -386,12 +388,14 @@ export class JobRunStore {
         type: string;
         payload: unknown;
         attempts: number;
+        max_attempts: number;
         dispatch_id: string;
       }[];
       return rows.map((row) => ({
         id: String(row.id),
         dispatchId: row.dispatch_id,
         attempt: row.attempts,
+        maxAttempts: row.max_attempts,
         tenantId: row.tenant_id,
         type: row.type,
         payload: row.payload,
