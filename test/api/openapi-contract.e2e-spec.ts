@@ -211,6 +211,20 @@ describe('operator API contract, from the OpenAPI document', () => {
     expect(unaudited.map((operation) => operation.name)).toEqual([]);
   });
 
+  it('documents every {tenantId} as the GUID it must be', () => {
+    const tenantScoped = operations.filter((operation) =>
+      operation.pathParameters.some((parameter) => parameter.name === 'tenantId'),
+    );
+    expect(tenantScoped.length).toBeGreaterThan(10);
+    const loose = tenantScoped.filter((operation) =>
+      operation.pathParameters.some(
+        (parameter) =>
+          parameter.name === 'tenantId' && (parameter.schema?.type !== 'string' || parameter.schema.format !== 'uuid'),
+      ),
+    );
+    expect(loose.map((operation) => operation.name)).toEqual([]);
+  });
+
   it('answers 401 problem+json to every secured operation without a valid key', async () => {
     const random = new SeededRandom(401);
     const revoked = await platform.app.get(ApiKeyService).create('contract-revoked', 'admin', 'test');

@@ -1,9 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBadRequestResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { DirectorySnapshots } from '@tenantry/directory-sync';
 import { TenantRegistry } from '@tenantry/tenants';
 import { Access } from '../access.decorator';
-import { TenantIdPipe } from '../tenants/tenant-id.pipe';
+import { TenantIdParam } from '../tenants/tenant-id.pipe';
 import { DirectorySummaryDto, DirectoryUserPageDto } from './directory.dto';
 import { ListDirectoryUsersQuery } from './list-directory-users.query';
 
@@ -26,7 +26,7 @@ export class TenantDirectoryController {
       '`POST /api/v1/tenants/{tenantId}/jobs` to sync now, with `{"full": true}` to walk everything again).',
   })
   @ApiOkResponse({ type: DirectorySummaryDto })
-  async summary(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<DirectorySummaryDto> {
+  async summary(@TenantIdParam() tenantId: string): Promise<DirectorySummaryDto> {
     // An unknown tenant is a 404, not an empty directory.
     const tenant = await this.tenants.get(tenantId);
     return DirectorySummaryDto.of(await this.snapshots.summary(tenant.tenantId));
@@ -37,7 +37,7 @@ export class TenantDirectoryController {
   @ApiOperation({ summary: 'The tenant’s synced users by UPN (keyset-paginated, searchable).' })
   @ApiOkResponse({ type: DirectoryUserPageDto })
   async users(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Query() query: ListDirectoryUsersQuery,
   ): Promise<DirectoryUserPageDto> {
     const tenant = await this.tenants.get(tenantId);

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -15,7 +15,7 @@ import { CurrentOperator, type Operator } from '@tenantry/operator-auth';
 import { TenantRegistry } from '@tenantry/tenants';
 import { Access } from '../access.decorator';
 import { Audited } from '../audit/audited.decorator';
-import { TenantIdPipe } from '../tenants/tenant-id.pipe';
+import { TenantIdParam } from '../tenants/tenant-id.pipe';
 import { EnqueueJobBody } from './enqueue-job.body';
 import { EnqueuedJobRunDto, JobRunDto, JobRunPageDto } from './job-run.dto';
 import { ListJobsQuery } from './list-jobs.query';
@@ -49,7 +49,7 @@ export class TenantJobsController {
   })
   @ApiTooManyRequestsResponse({ description: 'The tenant has as many queued jobs as it may (problem+json).' })
   async enqueue(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Body() body: EnqueueJobBody,
     @CurrentOperator() operator: Operator,
     // The status depends on the outcome, which @HttpCode cannot express.
@@ -68,7 +68,7 @@ export class TenantJobsController {
   @Access('viewer')
   @ApiOperation({ summary: 'The tenant’s job runs, newest first (keyset-paginated, filterable).' })
   @ApiOkResponse({ type: JobRunPageDto })
-  async list(@Param('tenantId', TenantIdPipe) tenantId: string, @Query() query: ListJobsQuery): Promise<JobRunPageDto> {
+  async list(@TenantIdParam() tenantId: string, @Query() query: ListJobsQuery): Promise<JobRunPageDto> {
     // An unknown tenant is a 404, not an empty history.
     const tenant = await this.tenants.get(tenantId);
     return JobRunPageDto.of(await this.runs.list(query.toListQuery(tenant.tenantId)));

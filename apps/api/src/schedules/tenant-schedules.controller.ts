@@ -17,7 +17,7 @@ import { TenantRegistry } from '@tenantry/tenants';
 import { Access } from '../access.decorator';
 import { Audited } from '../audit/audited.decorator';
 import { RequestValidationError } from '../problems/request-validation.error';
-import { TenantIdPipe } from '../tenants/tenant-id.pipe';
+import { TenantIdParam } from '../tenants/tenant-id.pipe';
 import { CreateScheduleBody } from './create-schedule.body';
 import { ScheduleIdPipe } from './schedule-id.pipe';
 import { ScheduleDto, ScheduleListDto } from './schedule.dto';
@@ -51,7 +51,7 @@ export class TenantSchedulesController {
     description: 'A tenant has few schedules: all of them, in one response (no pagination).',
   })
   @ApiOkResponse({ type: ScheduleListDto })
-  async list(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<ScheduleListDto> {
+  async list(@TenantIdParam() tenantId: string): Promise<ScheduleListDto> {
     // An unknown tenant is a 404, not an empty list.
     const tenant = await this.tenants.get(tenantId);
     const schedules = await this.schedules.list(tenant.tenantId);
@@ -64,7 +64,7 @@ export class TenantSchedulesController {
   @ApiOperation({ summary: 'One of the tenant’s schedules.' })
   @ApiOkResponse({ type: ScheduleDto })
   async get(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Param('scheduleId', ScheduleIdPipe) scheduleId: string,
   ): Promise<ScheduleDto> {
     return ScheduleDto.of(await this.schedules.get(tenantId, scheduleId));
@@ -98,7 +98,7 @@ export class TenantSchedulesController {
   @ApiCreatedResponse({ type: ScheduleDto })
   @ApiConflictResponse({ description: 'The tenant is offboarded: it takes no schedules (problem+json).' })
   async create(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Body() body: CreateScheduleBody,
     @CurrentOperator() operator: Operator,
   ): Promise<ScheduleDto> {
@@ -133,7 +133,7 @@ export class TenantSchedulesController {
   })
   @ApiOkResponse({ type: ScheduleDto })
   async update(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Param('scheduleId', ScheduleIdPipe) scheduleId: string,
     @Body() body: UpdateScheduleBody,
   ): Promise<ScheduleDto> {
@@ -154,7 +154,7 @@ export class TenantSchedulesController {
   @ApiOperation({ summary: 'Delete a schedule; it never fires again (runs it queued are left alone).' })
   @ApiNoContentResponse({ description: 'Deleted.' })
   async remove(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Param('scheduleId', ScheduleIdPipe) scheduleId: string,
   ): Promise<void> {
     await this.schedules.remove(tenantId, scheduleId);

@@ -1,4 +1,5 @@
-import { Injectable, PipeTransform } from '@nestjs/common';
+import { Injectable, Param, PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
 import { isTenantId } from '@tenantry/tenants';
 import { RequestValidationError } from '../problems/request-validation.error';
 
@@ -11,4 +12,21 @@ export class TenantIdPipe implements PipeTransform<unknown, string> {
     }
     return value.toLowerCase();
   }
+}
+
+const TENANT_ID_PARAM = {
+  name: 'tenantId',
+  description: "The customer's directory (tenant) id: a GUID.",
+  schema: { type: 'string', format: 'uuid', example: '72f988bf-86f1-41af-91ab-2d7cd011db47' },
+} as const;
+
+/** The `{tenantId}` path parameter, validated by `TenantIdPipe` and documented as the GUID it is. */
+export function TenantIdParam(): ParameterDecorator {
+  return (target, propertyKey, index) => {
+    Param('tenantId', TenantIdPipe)(target, propertyKey, index);
+    // A parameter decorator sees the method's descriptor too: the document gets the format there.
+    if (propertyKey !== undefined) {
+      ApiParam(TENANT_ID_PARAM)(target, propertyKey, Object.getOwnPropertyDescriptor(target, propertyKey)!);
+    }
+  };
 }

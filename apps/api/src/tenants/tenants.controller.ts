@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
   ApiBadRequestResponse,
@@ -20,7 +20,7 @@ import { ListTenantsQuery } from './list-tenants.query';
 import { DirectorySummaryDto } from '../directory/directory.dto';
 import { ScheduleDto } from '../schedules/schedule.dto';
 import { OffboardTenantBody, TenantActionBody } from './tenant-action.body';
-import { TenantIdPipe } from './tenant-id.pipe';
+import { TenantIdParam } from './tenant-id.pipe';
 import {
   TenantDetailDto,
   TenantDto,
@@ -68,7 +68,7 @@ export class TenantsController {
   })
   @ApiOkResponse({ type: TenantDetailDto })
   @ApiNotFoundResponse({ description: 'No such tenant (problem+json).' })
-  async get(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<TenantDetailDto> {
+  async get(@TenantIdParam() tenantId: string): Promise<TenantDetailDto> {
     // An unknown tenant is a 404 before anything else is read.
     const tenant = await this.registry.get(tenantId);
     const [events, health, jobs, schedules, directory] = await Promise.all([
@@ -94,7 +94,7 @@ export class TenantsController {
   @Audited({ action: 'tenant.verify', targetType: 'tenant', targetParam: 'tenantId' })
   @ApiOperation({ summary: 'Check the tenant’s consent again (a fresh token, its tid and roles), in the background.' })
   @ApiAcceptedResponse({ type: TenantDto, description: 'Verification queued; the tenant as it is now.' })
-  async verify(@Param('tenantId', TenantIdPipe) tenantId: string): Promise<TenantDto> {
+  async verify(@TenantIdParam() tenantId: string): Promise<TenantDto> {
     const tenant = await this.registry.get(tenantId);
     await this.verification.enqueue(tenant.tenantId, 'operator');
     return TenantDto.of(tenant);
@@ -107,7 +107,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Hold the tenant’s jobs until it is resumed.' })
   @ApiOkResponse({ type: TenantDto })
   async pause(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Body() body: TenantActionBody,
     @CurrentOperator() operator: Operator,
   ): Promise<TenantDto> {
@@ -121,7 +121,7 @@ export class TenantsController {
   @ApiOperation({ summary: 'Let a paused tenant’s jobs flow again.' })
   @ApiOkResponse({ type: TenantDto })
   async resume(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Body() body: TenantActionBody,
     @CurrentOperator() operator: Operator,
   ): Promise<TenantDto> {
@@ -142,7 +142,7 @@ export class TenantsController {
   @ApiNotFoundResponse({ description: 'No such tenant (problem+json).' })
   @ApiConflictResponse({ description: 'The tenant is offboarded already (problem+json).' })
   async offboard(
-    @Param('tenantId', TenantIdPipe) tenantId: string,
+    @TenantIdParam() tenantId: string,
     @Body() body: OffboardTenantBody,
     @CurrentOperator() operator: Operator,
   ): Promise<TenantDto> {
