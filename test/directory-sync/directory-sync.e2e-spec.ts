@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import {
   DirectoryPurgeListener,
   DirectoryRoundSupersededError,
+  DirectoryStore,
   DirectorySync,
   DirectorySyncModule,
   DirectoryUsersSyncJob,
@@ -232,7 +234,9 @@ describe('directory users sync', () => {
     const kept = seedDirectory(bed.sim, 20);
     await activate(bed, kept);
     await finishedSync(bed, kept, 1);
-    const gone = await bed.activeTenant();
+    // Never activated, so no sync of its own is under way.
+    const gone = randomUUID();
+    await bed.registry.recordConsent({ tenantId: gone, consentedAt: new Date() }, 'test');
     await bed.registry.offboard(gone, gone, 'test');
     // As if the process had stopped before the offboarding's purge: rows and state written after it.
     await bed.dataSource.query(
@@ -247,4 +251,14 @@ describe('directory users sync', () => {
     expect(await heldOf(bed, kept)).toEqual({ users: 20, states: 1 });
     expect(await bed.app.get(DirectoryPurgeListener).sweep()).toBe(0);
   }, 60_000);
+
+  it('starts no round for an offboarded tenant (a sync that began just before its offboarding)', async () => {
+    const gone = randomUUID();
+    await bed.registry.recordConsent({ tenantId: gone, consentedAt: new Date() }, 'test');
+    await bed.registry.offboard(gone, gone, 'test');
+    await expect(
+      bed.app.get(DirectoryStore).startRound(gone, 'full', '/v1.0/users/delta', randomUUID()),
+    ).rejects.toBeInstanceOf(DirectoryRoundSupersededError);
+    expect(await heldOf(bed, gone)).toEqual({ users: 0, states: 0 });
+  });
 });

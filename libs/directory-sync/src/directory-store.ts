@@ -155,18 +155,27 @@ export class DirectoryStore {
       : null;
   }
 
-  /** Starts a round at `link` (a full round from the start, or incremental from the delta link), owned by `owner`. */
+  /**
+   * Starts a round at `link` (a full round from the start, or incremental from the delta link),
+   * owned by `owner`. Never for an offboarded tenant: the tenant's row is shared-locked, so an
+   * offboarding either commits first (no round) or waits, and its purge then removes the round.
+   */
   async startRound(tenantId: string, kind: SyncRoundKind, link: string, owner: string): Promise<RoundCheckpoint> {
-    await this.dataSource.query(
-      `INSERT INTO directory_sync_states AS s
-         (tenant_id, round_kind, round_link, round_owner, round_started_at, round_pages, round_users, updated_at)
-       VALUES ($1, $2, $3, $4, now(), 0, 0, now())
-       ON CONFLICT (tenant_id) DO UPDATE SET round_kind = $2, round_link = $3, round_owner = $4,
-         round_started_at = now(), round_pages = 0, round_users = 0, updated_at = now(),
-         -- a full round replaces the delta link it ends with; until then the old one is no use
-         delta_link = CASE WHEN $2 = 'full' THEN NULL ELSE s.delta_link END`,
+    const started = await this.dataSource.query<unknown[]>(
+      `WITH served AS (SELECT tenant_id FROM tenants WHERE tenant_id = $1 AND status <> 'offboarded' FOR SHARE),
+       started AS (
+         INSERT INTO directory_sync_states AS s
+           (tenant_id, round_kind, round_link, round_owner, round_started_at, round_pages, round_users, updated_at)
+         SELECT tenant_id, $2::text, $3::text, $4::uuid, now(), 0, 0, now() FROM served
+         ON CONFLICT (tenant_id) DO UPDATE SET round_kind = $2, round_link = $3, round_owner = $4,
+           round_started_at = now(), round_pages = 0, round_users = 0, updated_at = now(),
+           -- a full round replaces the delta link it ends with; until then the old one is no use
+           delta_link = CASE WHEN $2 = 'full' THEN NULL ELSE s.delta_link END
+         RETURNING 1)
+       SELECT 1 FROM started`,
       [assertTenantId(tenantId), kind, link, owner],
     );
+    if (started.length === 0) throw new DirectoryRoundSupersededError(tenantId);
     return { owner, kind, link, pages: 0, users: 0 };
   }
 
