@@ -1,4 +1,5 @@
-import { JobRunStore } from '@tenantry/jobs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DispatchedRun, JobRunStore } from '@tenantry/jobs';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
 import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
 
@@ -35,7 +36,7 @@ describe('batches of dispatched runs', () => {
       tierWeights: {},
       typeConcurrency: new Map(),
       leaseMs: 60_000,
-      workerConcurrency: 1,
+      workerSlots: 1,
     });
     expect(new Set(runs.map((run) => run.dispatchId)).size).toBe(1);
     const [ended, ...open] = runs;
@@ -56,7 +57,8 @@ describe('batches of dispatched runs', () => {
       ended.dispatchId,
       runs.map((run) => run.id),
     );
-    expect([...held].sort()).toEqual(open.map((run) => run.id).sort());
+    expect([...held.keys()].sort()).toEqual(open.map((run) => run.id).sort());
+    expect(new Set(held.values())).toEqual(new Set(['dispatched']));
     // Nothing of it left in flight for the next case.
     await store.record(
       open.map((run) => ({
@@ -71,14 +73,42 @@ describe('batches of dispatched runs', () => {
     );
   });
 
+  it('puts back the runs of a batch whose turn had not come when its worker stops', async () => {
+    const tenant = await bed.activeTenant();
+    const runs = await bed.jobs.enqueueMany(
+      tenant,
+      Array.from({ length: 8 }, (_, index) => record(`stopping-${index}`, 600)),
+    );
+    const worker = await bed.startProcess();
+    worker.startWorker();
+    while (Journal.starts.length < 2) await sleep(5);
+    // BullMQ waits for its jobs, whole batches: the two runs under way finish, the rest go back.
+    await worker.close();
+    expect(Journal.starts).toHaveLength(2);
+    const states = await Promise.all(runs.map((run) => bed.run(run.id)));
+    expect(states.filter((run) => run.status === 'succeeded')).toHaveLength(2);
+    expect(states.filter((run) => run.status === 'queued' && run.attempts === 0)).toHaveLength(6);
+    // Nothing of it left for the next case.
+    await bed.app.get(JobRunStore).cancelQueued(tenant, 'test');
+  });
+
   it('lets a long run hold only its own slot: its batch-mates run on the other', async () => {
     const tenant = await bed.activeTenant();
-    await bed.jobs.enqueueMany(tenant, [
+    const [long, ...quickRuns] = await bed.jobs.enqueueMany(tenant, [
       record('long', 1500),
       ...Array.from({ length: 7 }, (_, index) => record(`quick-${index}`, 10)),
     ]);
+    const rounds = jest.spyOn(bed.app.get(JobRunStore), 'dispatch');
     bed.startWorker();
     await bed.drained();
+
+    // The long run travelled in one batch with quick ones.
+    const dispatched = (
+      await Promise.all(rounds.mock.results.map((result) => result.value as Promise<DispatchedRun[]>))
+    ).flat();
+    const batchOf = (id: string) => dispatched.find((run) => run.id === id)?.dispatchId;
+    expect(quickRuns.filter((run) => batchOf(run.id) === batchOf(long.id)).length).toBeGreaterThan(0);
+    rounds.mockRestore();
 
     const finished = (key: string) => Journal.finishes.find((finish) => finish.key === key)!.at;
     const quick = Array.from({ length: 7 }, (_, index) => finished(`quick-${index}`));

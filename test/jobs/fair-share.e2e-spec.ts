@@ -16,7 +16,7 @@ describe('a dispatch round', () => {
     tierWeights: { standard: 1 },
     typeConcurrency: new Map(),
     leaseMs: 60_000,
-    workerConcurrency: 4,
+    workerSlots: 4,
     ...overrides,
   });
 
@@ -158,7 +158,7 @@ describe('a dispatch round', () => {
     // A batch mixes tenants in slot order: fairness is not traded for it.
     expect(new Set(ten.slice(0, 2).map((run) => run.tenantId))).toEqual(new Set([a, b]));
     // Never more than MAX_RUNS_PER_BATCH, however many runs a worker slot would get.
-    const many = await store.dispatch(limits({ globalConcurrency: 60, workerConcurrency: 1 }));
+    const many = await store.dispatch(limits({ globalConcurrency: 60, workerSlots: 1 }));
     expect(batchesOf(many)).toEqual([16, 16, 16, 2]);
     // One run on its own.
     await bed.dataSource.query(`UPDATE job_runs SET status = 'cancelled' WHERE status = 'dispatched'`);

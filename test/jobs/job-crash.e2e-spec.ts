@@ -25,7 +25,7 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
 
   afterAll(() => bed?.close());
 
-  const startWorker = async (): Promise<RunningEntryPoint> => {
+  const startWorker = async (env: Record<string, string> = {}): Promise<RunningEntryPoint> => {
     const worker = startEntryPoint('test/jobs/probes/crash-worker.probe.ts', {
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
@@ -36,6 +36,7 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
       JOBS_LEASE_MS: '5000',
       JOBS_POLL_INTERVAL_MS: '100',
       TENANTRY_TEST_KILLABLE: '1',
+      ...env,
     });
     workers.push(worker);
     await worker.waitFor(/worker ready/, 60_000);
@@ -43,6 +44,22 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
   };
 
   const count = async (sql: string): Promise<number> => (await bed.dataSource.query(sql))[0].n as number;
+
+  /** Starts a worker again each time one dies, until the run has ended; returns the deaths. */
+  const restartingWorkersUntilEnded = async (runId: string, env: Record<string, string> = {}): Promise<number> => {
+    let worker = await startWorker(env);
+    let deaths = 0;
+    const deadline = Date.now() + 100_000;
+    const status = async () => (await bed.run(runId)).status;
+    while (!['failed', 'succeeded'].includes(await status()) && Date.now() < deadline) {
+      if (worker.hasExited()) {
+        deaths += 1;
+        worker = await startWorker(env);
+      }
+      await sleep(200);
+    }
+    return deaths;
+  };
 
   it('ends with exactly one row per job after a new worker finishes', async () => {
     await enqueueRows(bed, 'crash', JOBS, TENANTS);
@@ -89,20 +106,29 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
   it('fails a job that kills every worker that runs it, after its attempts, instead of looping', async () => {
     const tenantId = await bed.activeTenant();
     const run = await bed.jobs.enqueue(tenantId, { type: 'test.kill-worker' });
-    let worker = await startWorker();
-    let deaths = 0;
-    const deadline = Date.now() + 100_000;
-    const status = async () => (await bed.run(run.id)).status;
-    while (!['failed', 'succeeded'].includes(await status()) && Date.now() < deadline) {
-      if (worker.hasExited()) {
-        deaths += 1;
-        worker = await startWorker();
-      }
-      await sleep(200);
-    }
+    const deaths = await restartingWorkersUntilEnded(run.id);
     expect(await bed.run(run.id)).toMatchObject({ status: 'failed', error_code: 'worker_lost', attempts: 1 });
     // Its one attempt: delivered, redelivered once after the first worker died, then given up.
     expect(deaths).toBeGreaterThanOrEqual(1);
     expect(deaths).toBeLessThanOrEqual(3);
+  }, 150_000);
+
+  it('charges a killer’s batch-mates nothing when they had not started', async () => {
+    await bed.dataSource.query('TRUNCATE crash_rows');
+    const tenantId = await bed.activeTenant();
+    // One worker slot, four runs of the tenant in one round: one batch, the killer first in it.
+    const [killer] = await bed.jobs.enqueueMany(tenantId, [
+      { type: 'test.kill-worker' },
+      ...Array.from({ length: 3 }, (_, n) => ({ type: 'test.insert-row', payload: { key: `mate-${n}` } })),
+    ]);
+    const deaths = await restartingWorkersUntilEnded(killer.id, { WORKER_CONCURRENCY: '1' });
+    expect(await bed.run(killer.id)).toMatchObject({ status: 'failed', error_code: 'worker_lost', attempts: 1 });
+    expect(deaths).toBe(2);
+    const mates = `SELECT count(*)::int AS n FROM job_runs WHERE payload->>'key' LIKE 'mate-%'`;
+    const deadline = Date.now() + 30_000;
+    while ((await count(`${mates} AND status <> 'succeeded'`)) > 0 && Date.now() < deadline) await sleep(100);
+    // Put back with their attempts when the killer was found out, then run once each.
+    expect(await count(`${mates} AND status = 'succeeded' AND attempts = 1`)).toBe(3);
+    expect(await count(ROWS)).toBe(3);
   }, 150_000);
 });

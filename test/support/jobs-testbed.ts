@@ -46,6 +46,8 @@ export interface JobsTestbed extends JobsProcess {
   run(id: string): Promise<{ status: string; attempts: number; error_code: string | null; tenant_id: string }>;
   /** Waits until no run of an active tenant is queued, dispatched or running (or the time is up). */
   drained(timeoutMs?: number): Promise<void>;
+  /** Another process of the platform on the same database and queue (a second worker, say). */
+  startProcess(): Promise<JobsProcess>;
   close(): Promise<void>;
 }
 
@@ -127,6 +129,7 @@ export async function startJobsTestbed(options: JobsTestbedOptions): Promise<Job
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },
+    startProcess,
     close: async () => {
       for (const app of processes.reverse()) await app.close().catch(() => undefined);
       if (config.queue.redisUrl) await deleteRedisPrefix(config.queue.redisUrl, prefix);

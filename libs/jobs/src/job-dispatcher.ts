@@ -45,6 +45,10 @@ export class JobDispatcher implements OnModuleDestroy {
   private lastReclaim = 0;
   private looping: Promise<void> = Promise.resolve();
   private lastPrune = 0;
+  private lastFleetCount = 0;
+  // Worker processes serving the jobs queue, as BullMQ last counted them: batches are sized to
+  // keep all of them busy, not only this one.
+  private workerProcesses = 1;
   private readonly handing = new Set<Promise<unknown>>();
 
   constructor(
@@ -73,7 +77,7 @@ export class JobDispatcher implements OnModuleDestroy {
       tierWeights: jobs.tierWeights,
       typeConcurrency,
       leaseMs: jobs.leaseMs,
-      workerConcurrency: jobs.workerConcurrency,
+      workerSlots: jobs.workerConcurrency,
     };
     this.stopped = false;
     this.timer = setInterval(() => this.wake(), jobs.pollIntervalMs);
@@ -186,6 +190,12 @@ export class JobDispatcher implements OnModuleDestroy {
       this.lastReclaim = now;
       await this.reclaimLost();
     }
+    if (now - this.lastFleetCount > FLEET_COUNT_EVERY_MS) {
+      this.lastFleetCount = now;
+      // Embedded PGlite cannot tell its workers apart (null): one process serves everything there.
+      const counted = await this.queues.workersOf(QueueName.Jobs).catch(() => this.workerProcesses);
+      this.workerProcesses = Math.max(1, counted ?? 1);
+    }
     if (now - this.lastPrune > PRUNE_EVERY_MS) {
       this.lastPrune = now;
       await this.pruneHistory();
@@ -195,7 +205,11 @@ export class JobDispatcher implements OnModuleDestroy {
   private async round(events: readonly RunEvent[]): Promise<void> {
     // The round's statement sees every tenant it dispatches for active, no earlier than this.
     const asOf = Date.now();
-    const runs = await this.store.dispatch(this.limits!, events);
+    const limits = this.limits!;
+    const runs = await this.store.dispatch(
+      { ...limits, workerSlots: limits.workerSlots * this.workerProcesses },
+      events,
+    );
     this.tenants.seenActive(
       runs.map((run) => run.tenantId),
       asOf,
@@ -238,6 +252,7 @@ export class JobDispatcher implements OnModuleDestroy {
 }
 
 const PRUNE_EVERY_MS = 3600_000;
+const FLEET_COUNT_EVERY_MS = 10_000;
 const PRUNE_BATCH = 5000;
 // A long backlog of history is worked off over several hours rather than in one long pause.
 const PRUNE_MAX_PER_ROUND = 50_000;

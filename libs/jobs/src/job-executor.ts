@@ -27,10 +27,14 @@ import {
   WorkerShutdownError,
 } from './jobs.errors';
 
-interface RunningJob extends DispatchRef {
+/** A run in this worker's hands: waiting for a slot, or running. */
+interface HeldRun extends DispatchRef {
   readonly controller: AbortController;
   progress: Record<string, number> | null;
 }
+
+/** How a run's start and end are written: group-committed, or each at once (`isolated`). */
+type Recording = 'grouped' | 'isolated';
 
 // Outages of our own dependencies are retried in place this long before the run is left to its
 // lease (and so to another worker).
@@ -42,8 +46,9 @@ const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
 // A minute, then two, four…: long enough for a rolling deploy to bring up a worker that knows it.
 const UNKNOWN_TYPE_BACKOFF = { delayMs: 60_000, maxDelayMs: 15 * 60_000 };
-// BullMQ redelivers a job whose worker died (its stalled-job check); a third delivery of the same
-// dispatch means two workers died running it (or a run of its batch).
+// BullMQ redelivers a job whose worker died (its stalled-job check). A second delivery runs the
+// batch one run at a time, each start written before it runs; a third means that worker died too,
+// and the run it had started is the likely cause.
 const MAX_DELIVERIES = 2;
 
 /**
@@ -56,7 +61,9 @@ const MAX_DELIVERIES = 2;
 @Injectable()
 export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
-  private readonly running = new Map<string, RunningJob>();
+  private readonly held = new Map<string, HeldRun>();
+  // Set when the worker starts closing: runs not started yet go back for the next worker.
+  private draining = false;
   private readonly recorder: GroupCommit<RunEvent, undefined>;
   // This process's run slots: a BullMQ job carries a batch, whose runs share them with the others.
   private readonly slots: Limit;
@@ -94,8 +101,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     if (this.worker) return;
     this.worker = this.queues.createWorker(
       QueueName.Jobs,
-      (job: Job<DispatchedJobData>, _token?: string, signal?: AbortSignal) =>
-        this.processBatch(job.data, signal, job.attemptsStarted),
+      (job: Job<DispatchedJobData>) => this.processBatch(job.data, job.attemptsStarted),
       {
         concurrency: this.config.jobs.workerConcurrency,
         // A dead worker's jobs return to BullMQ's wait list within about one lease.
@@ -106,6 +112,9 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         maxStalledCount: MAX_DELIVERIES + 1,
       },
     );
+    this.worker.on('closing', () => {
+      this.draining = true;
+    });
     this.dispatcher.start();
     this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, this.config.jobs.leaseMs / 3));
     this.heartbeat.unref();
@@ -122,102 +131,139 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   onApplicationShutdown(): void {
     clearInterval(this.heartbeat);
     // Whatever still runs past the shutdown deadline is told to stop; its run is reclaimed.
-    for (const job of this.running.values()) job.controller.abort(new WorkerShutdownError());
+    for (const job of this.held.values()) job.controller.abort(new WorkerShutdownError());
   }
 
   /**
    * A batch's runs take this process's slots in order, each as one frees: a long run holds only
-   * its own. A redelivered batch (its worker died) runs only the runs that had not ended.
+   * its own. A batch delivered again (its worker died) goes its own way.
    */
-  private async processBatch(data: DispatchedJobData, shutdown?: AbortSignal, deliveries = 1): Promise<void> {
-    const { dispatchId } = data;
-    let runs = data.runs;
-    if (deliveries > 1) {
-      const held = await this.store
-        .stillDispatched(
-          dispatchId,
-          runs.map((run) => run.runId),
-        )
-        .catch(() => undefined);
-      // The database cannot tell (restarting): run them all; recording stays conditional.
-      if (held) runs = runs.filter((run) => held.has(run.runId));
-    }
-    // A shutdown stops the batch's runs under way; those not started yet see it as they start.
-    const stop = () => {
-      for (const run of runs) this.running.get(run.runId)?.controller.abort(new WorkerShutdownError());
-    };
-    shutdown?.addEventListener('abort', stop, { once: true });
-    try {
-      await Promise.all(runs.map((run) => this.slots(() => this.process(run, dispatchId, shutdown, deliveries))));
-    } finally {
-      shutdown?.removeEventListener('abort', stop);
+  private async processBatch(data: DispatchedJobData, deliveries = 1): Promise<void> {
+    if (deliveries > 1) return this.processRedelivered(data, deliveries);
+    const held = data.runs.map((run) => ({ run, job: this.hold(run, data.dispatchId) }));
+    const ended = await Promise.allSettled(
+      held.map(({ run, job }) => this.slots(() => this.process(run, job, 'grouped'))),
+    );
+    for (const result of ended) {
+      // A run whose end is not recorded is left to its lease; its batch-mates are not held back.
+      if (result.status === 'rejected') this.logger.error({ err: result.reason }, 'A job run could not be processed');
     }
   }
 
-  private async process(
-    data: DispatchedRunData,
-    dispatchId: string,
-    shutdown?: AbortSignal,
-    deliveries = 1,
-  ): Promise<void> {
-    const { runId, tenantId, attempt } = data;
-    const startedAt = new Date();
-    if (shutdown?.aborted) {
-      // Its batch was taken before the shutdown, its turn came after: the next worker runs it.
-      const error = new WorkerShutdownError();
-      const outcome: RunOutcome = { kind: 'requeue', errorCode: error.code, errorMessage: error.message };
-      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
-      return;
-    }
-    if (deliveries > MAX_DELIVERIES) {
-      // Every worker that took this dispatch died with it: the job itself is the likely cause.
-      // Spend the attempt without running it again (retry later, or fail when none are left).
-      const outcome = await this.crashedOutcome(data);
-      this.logger.error(
-        { tenantId, runId, type: data.type, attempt, deliveries },
-        'Job lost its workers; not run again',
-      );
-      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
-      return;
-    }
-    if (!(await this.isLive(tenantId))) {
-      // Paused or flagged after this run was dispatched: it waits with the tenant's other runs.
-      const outcome: RunOutcome = {
-        kind: 'requeue',
-        errorCode: 'tenant_not_active',
-        errorMessage: 'The tenant is not active.',
-        // A second for every process to see the change (the status is cached that long).
-        delayMs: 1000,
-      };
-      this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: null });
-      return;
-    }
-    // Most jobs end quickly: their end (which carries the start) is the only write. A job still
-    // running after a moment is marked running, for operators and its heartbeat.
-    const markRunning = setTimeout(
-      () => this.report({ runId, dispatchId, attempt, startedAt, progress: null }),
-      START_RECORD_DELAY_MS,
+  /**
+   * The worker that had this batch died. Only the runs that had not ended are run again, one at
+   * a time, each start and end written before the next starts, so that if this worker dies as
+   * well, the next delivery knows which run it was running: that one spends its attempt (and
+   * fails when none are left); the others are put back with theirs.
+   */
+  private async processRedelivered(data: DispatchedJobData, deliveries: number): Promise<void> {
+    const { dispatchId } = data;
+    const states = await this.store.stillDispatched(
+      dispatchId,
+      data.runs.map((run) => run.runId),
     );
-
-    const controller = new AbortController();
-    const job: RunningJob = { runId, dispatchId, controller, progress: null };
-    this.running.set(runId, job);
-    let outcome: RunOutcome;
-    try {
-      const type = this.types.get(data.type);
-      await this.execute(type.options, type.handler.run.bind(type.handler), data, attempt, job);
-      outcome = { kind: 'succeeded' };
-    } catch (error) {
-      outcome = await this.outcomeOf(error, data, attempt);
-    } finally {
-      clearTimeout(markRunning);
-      this.running.delete(runId);
+    const remaining = data.runs.filter((run) => states.has(run.runId));
+    if (deliveries > MAX_DELIVERIES) {
+      for (const run of remaining) {
+        const started = states.get(run.runId) === 'running';
+        const outcome: RunOutcome = started
+          ? await this.crashedOutcome(run)
+          : {
+              kind: 'requeue',
+              errorCode: 'worker_lost',
+              errorMessage: 'Its batch lost its workers before it started.',
+            };
+        if (started) {
+          this.logger.error(
+            { tenantId: run.tenantId, runId: run.runId, type: run.type, attempt: run.attempt, deliveries },
+            'Job lost its workers; not run again',
+          );
+        }
+        await this.record({
+          runId: run.runId,
+          dispatchId,
+          attempt: run.attempt,
+          startedAt: new Date(),
+          outcome,
+          progress: null,
+        });
+      }
+      return;
     }
-    const ms = Date.now() - startedAt.getTime();
-    const logFields = { tenantId, runId, type: data.type, attempt, ms, outcome: outcome.kind };
-    if (outcome.kind === 'succeeded') this.logger.debug(logFields, 'Job succeeded');
-    else this.logger.warn({ ...logFields, code: outcome.errorCode }, `Job ${outcome.kind}`);
-    this.report({ runId, dispatchId, attempt, startedAt, outcome, progress: job.progress });
+    const held = remaining.map((run) => ({ run, job: this.hold(run, dispatchId) }));
+    try {
+      for (const { run, job } of held) await this.slots(() => this.process(run, job, 'isolated'));
+    } finally {
+      // Runs not reached (a write failed) are left to their leases.
+      for (const { run } of held) this.held.delete(run.runId);
+    }
+  }
+
+  /** Takes a run into this worker's hands: its heartbeat keeps the lease while it waits. */
+  private hold(run: DispatchedRunData, dispatchId: string): HeldRun {
+    const job: HeldRun = { runId: run.runId, dispatchId, controller: new AbortController(), progress: null };
+    this.held.set(run.runId, job);
+    return job;
+  }
+
+  private async process(data: DispatchedRunData, job: HeldRun, recording: Recording): Promise<void> {
+    const { runId, tenantId, attempt } = data;
+    const { dispatchId, controller } = job;
+    const startedAt = new Date();
+    const write = async (outcome: RunOutcome | undefined, progress: Record<string, number> | null = null) => {
+      const event: RunEvent = { runId, dispatchId, attempt, startedAt, outcome, progress };
+      if (recording === 'isolated') await this.record(event);
+      else this.report(event);
+    };
+    try {
+      if (controller.signal.aborted && !(controller.signal.reason instanceof WorkerShutdownError)) {
+        // Cancelled or taken over while it waited: no longer this worker's to run or to report.
+        return;
+      }
+      if (this.draining || controller.signal.aborted) {
+        // The worker is stopping and this run's turn had not come: the next worker runs it.
+        const error = new WorkerShutdownError();
+        return await write({ kind: 'requeue', errorCode: error.code, errorMessage: error.message });
+      }
+      if (!(await this.isLive(tenantId))) {
+        // Paused or flagged after this run was dispatched: it waits with the tenant's other runs.
+        // A second for every process to see the change (the status is cached that long).
+        return await write({
+          kind: 'requeue',
+          errorCode: 'tenant_not_active',
+          errorMessage: 'The tenant is not active.',
+          delayMs: 1000,
+        });
+      }
+      // Most jobs end quickly: their end (which carries the start) is the only write. A job still
+      // running after a moment is marked running, for operators and its heartbeat. Isolated, the
+      // start is written before the handler runs.
+      if (recording === 'isolated') await write(undefined);
+      const markRunning =
+        recording === 'grouped' ? setTimeout(() => void write(undefined), START_RECORD_DELAY_MS) : undefined;
+      let outcome: RunOutcome;
+      try {
+        const type = this.types.get(data.type);
+        await this.execute(type.options, type.handler.run.bind(type.handler), data, attempt, job);
+        outcome = { kind: 'succeeded' };
+      } catch (error) {
+        outcome = await this.outcomeOf(error, data, attempt);
+      } finally {
+        clearTimeout(markRunning);
+      }
+      const ms = Date.now() - startedAt.getTime();
+      const logFields = { tenantId, runId, type: data.type, attempt, ms, outcome: outcome.kind };
+      if (outcome.kind === 'succeeded') this.logger.debug(logFields, 'Job succeeded');
+      else this.logger.warn({ ...logFields, code: outcome.errorCode }, `Job ${outcome.kind}`);
+      await write(outcome, job.progress);
+    } finally {
+      this.held.delete(runId);
+    }
+  }
+
+  /** Writes one start or end at once (a redelivered batch's runs, one by one). */
+  private async record(event: RunEvent): Promise<void> {
+    await this.store.record([event], this.config.jobs.leaseMs);
   }
 
   private report(event: RunEvent): void {
@@ -234,7 +280,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     run: (payload: unknown, context: JobContext) => Promise<void>,
     data: DispatchedRunData,
     attempt: number,
-    job: RunningJob,
+    job: HeldRun,
   ): Promise<void> {
     const payload = this.types.parsePayload(data.type, data.payload);
     const { controller } = job;
@@ -352,12 +398,13 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     }
   }
 
+  /** Extends the leases of the runs in hand, running or waiting for a slot; stops those no longer theirs. */
   private async beat(): Promise<void> {
-    const runs = [...this.running.values()];
+    const runs = [...this.held.values()];
     try {
       const gone = await this.store.heartbeat(runs, this.config.jobs.leaseMs);
       for (const runId of gone) {
-        this.running.get(runId)?.controller.abort(new Error('The run was cancelled or taken over.'));
+        this.held.get(runId)?.controller.abort(new Error('The run was cancelled or taken over.'));
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not extend the leases of running jobs');

@@ -48,11 +48,11 @@ export interface DispatchLimits {
   readonly typeConcurrency: ReadonlyMap<string, number>;
   readonly leaseMs: number;
   /**
-   * Runs one worker process executes at once. A round hands BullMQ its runs in batches (one
-   * BullMQ job each, one dispatch id each) of about `runs / workerConcurrency`, at most
-   * `MAX_RUNS_PER_BATCH`: as many jobs as a worker has slots, each carrying its share.
+   * Runs the worker processes serving the queue execute at once, all together. A round hands
+   * BullMQ its runs in batches (one BullMQ job, one dispatch id each) of about `runs / workerSlots`,
+   * at most `MAX_RUNS_PER_BATCH`: as many jobs as there are slots, each carrying its share.
    */
-  readonly workerConcurrency: number;
+  readonly workerSlots: number;
 }
 
 /** Under load a BullMQ job carries this many runs at most; a lone run travels alone. */
@@ -372,7 +372,7 @@ export class JobRunStore {
         capped.map(([, cap]) => cap),
         // A tenant's oldest runs may be of types at their cap: look further down its queue.
         capped.length > 0 ? 4 : 1,
-        limits.workerConcurrency,
+        limits.workerSlots,
         limits.leaseMs,
         ...endedParams(ended),
       ]),
@@ -440,15 +440,15 @@ export class JobRunStore {
   }
 
   /**
-   * Those of a batch's runs still held by its dispatch: a redelivered batch (its worker died)
-   * runs only what had not ended, rather than everything again.
+   * Those of a batch's runs still held by its dispatch, and whether each had been recorded as
+   * started: a redelivered batch (its worker died) runs only what had not ended.
    */
-  async stillDispatched(dispatchId: string, runIds: readonly string[]): Promise<Set<string>> {
-    const rows = await this.dataSource.query<{ id: string }[]>(
-      `SELECT id FROM job_runs WHERE id = ANY($1::bigint[]) AND dispatch_id = $2 AND status IN ${IN_FLIGHT}`,
+  async stillDispatched(dispatchId: string, runIds: readonly string[]): Promise<Map<string, 'dispatched' | 'running'>> {
+    const rows = await this.dataSource.query<{ id: string; status: 'dispatched' | 'running' }[]>(
+      `SELECT id, status FROM job_runs WHERE id = ANY($1::bigint[]) AND dispatch_id = $2 AND status IN ${IN_FLIGHT}`,
       [runIds, dispatchId],
     );
-    return new Set(rows.map((row) => String(row.id)));
+    return new Map(rows.map((row) => [String(row.id), row.status]));
   }
 
   /** In-flight runs whose lease ran out: their worker died, or the queue backend lost them. */

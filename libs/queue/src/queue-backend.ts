@@ -154,7 +154,7 @@ export class QueueBackend implements OnModuleDestroy {
           queue.getJobCounts(...COUNTED_STATES),
           queue.getMetrics('completed', 0, MetricsTime.ONE_HOUR - 1),
           queue.getMetrics('failed', 0, MetricsTime.ONE_HOUR - 1),
-          this.embedded ? null : queue.getWorkersCount(),
+          this.workersOf(name),
         ]);
         const now = Date.now();
         const finishedWithin = (minutes: number) => {
@@ -175,6 +175,11 @@ export class QueueBackend implements OnModuleDestroy {
         };
       }),
     );
+  }
+
+  /** Worker processes serving the queue; null where BullMQ cannot tell them apart (embedded PGlite). */
+  async workersOf(name: QueueName): Promise<number | null> {
+    return this.embedded ? null : this.readerOf(name).getWorkersCount();
   }
 
   /** Proves the backend answers; used by the readiness check. */
