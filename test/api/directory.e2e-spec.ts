@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { TenantRegistry } from '@tenantry/tenants';
 import { startTestApp, TestApp } from '@tenantry/testing';
 
@@ -33,9 +34,17 @@ describe('operator API: directory', () => {
     contoso = platform.sim.demo.tenants[0].tenantId;
     await registry.recordConsent({ tenantId: contoso, consentedAt: new Date() }, 'test');
     await registry.transition(contoso, 'active', { reason: 'consent_verified', actor: 'test' });
+    // The activation's sync, and the default schedule's first firing (an interval schedule fires
+    // when it is created): both done, so nothing of the tenant's is under way when a case reads.
     for (let waited = 0; ; waited += 1) {
       const { body } = await get<{ lastSuccessAt: string | null }>(`/api/v1/tenants/${contoso}/directory`);
-      if (body.lastSuccessAt) break;
+      const [{ open }] = await platform.app
+        .get(DataSource)
+        .query<{ open: number }[]>(
+          `SELECT count(*)::int AS open FROM job_runs WHERE tenant_id = $1 AND status IN ('queued', 'dispatched', 'running')`,
+          [contoso],
+        );
+      if (body.lastSuccessAt && open === 0) break;
       if (waited > 400) throw new Error('the activation sync never finished');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
