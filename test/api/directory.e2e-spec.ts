@@ -34,8 +34,7 @@ describe('operator API: directory', () => {
     contoso = platform.sim.demo.tenants[0].tenantId;
     await registry.recordConsent({ tenantId: contoso, consentedAt: new Date() }, 'test');
     await registry.transition(contoso, 'active', { reason: 'consent_verified', actor: 'test' });
-    // The activation's sync, and the default schedule's first firing (an interval schedule fires
-    // when it is created): both done, so nothing of the tenant's is under way when a case reads.
+    // The activation's sync done, and nothing else of the tenant's under way when a case reads.
     for (let waited = 0; ; waited += 1) {
       const { body } = await get<{ lastSuccessAt: string | null }>(`/api/v1/tenants/${contoso}/directory`);
       const [{ open }] = await platform.app

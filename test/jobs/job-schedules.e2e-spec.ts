@@ -21,6 +21,18 @@ class NightlyJob implements JobHandler<{ scope: string }> {
   }
 }
 
+/** Every hour, and once when a tenant becomes active (as the directory sync is). */
+@JobType({
+  name: 'test.hourly',
+  payload: z.object({}),
+  defaultSchedule: { everyMs: 3_600_000, onActivation: true },
+})
+class HourlyJob implements JobHandler<Record<string, never>> {
+  run(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
 describe.each(['redis', 'postgres'] as const)('job schedules on the %s backend', (queue) => {
   let bed: JobsTestbed;
   let schedules: JobSchedules;
@@ -67,6 +79,23 @@ describe.each(['redis', 'postgres'] as const)('job schedules on the %s backend',
       { status: 'succeeded', enqueued_by: 'system:activation' },
       { status: 'succeeded', enqueued_by: 'system:activation' },
     ]);
+  });
+
+  it('first fires an interval default schedule an interval after activation, whose run it already got', async () => {
+    const hourly = await startJobsTestbed({ queue, types: [HourlyJob] });
+    try {
+      const tenantId = await hourly.activeTenant();
+      const [schedule] = await hourly.app.get(JobSchedules).list(tenantId);
+      const scheduler = (
+        await hourly.app.get(QueueBackend).createQueue(QueueName.Schedules).getJobSchedulers(0, -1)
+      ).find((candidate) => candidate.key === `schedule-${schedule.id}`);
+      // Not now (the activation run is that one): about an hour from now.
+      expect(scheduler?.next).toBeGreaterThan(Date.now() + 3_500_000);
+      const runs = await hourly.dataSource.query(`SELECT enqueued_by FROM job_runs WHERE tenant_id = $1`, [tenantId]);
+      expect(runs).toEqual([{ enqueued_by: 'system:activation' }]);
+    } finally {
+      await hourly.close();
+    }
   });
 
   it('keeps BullMQ in step as an operator creates, changes, disables and deletes a schedule', async () => {

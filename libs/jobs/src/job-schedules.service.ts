@@ -136,7 +136,9 @@ export class JobSchedules {
           defaultSchedule.timezone ?? 'UTC',
         ],
       );
-      if (created) await this.sync(await this.schedules.findOneByOrFail({ id: created.id }));
+      // An interval scheduler fires when it is created; the activation run already is that one.
+      const firstAfterInterval = Boolean(defaultSchedule.onActivation);
+      if (created) await this.sync(await this.schedules.findOneByOrFail({ id: created.id }), { firstAfterInterval });
       if (defaultSchedule.onActivation) {
         const tenant = await this.tenants.get(id);
         await this.jobs.enqueue(
@@ -209,15 +211,22 @@ export class JobSchedules {
     return { upserted: enabled.length, removed };
   }
 
-  private async sync(schedule: JobSchedule): Promise<void> {
+  /**
+   * Mirrors one schedule in BullMQ. An interval fires at once when its scheduler is new, unless
+   * `firstAfterInterval` (BullMQ reads the start date only then, so later calls keep the pace).
+   */
+  private async sync(schedule: JobSchedule, { firstAfterInterval = false } = {}): Promise<void> {
     const id = schedulerIdOf(schedule.id);
     if (!schedule.enabled) {
       await this.queueOf().removeJobScheduler(id);
       return;
     }
+    const every = schedule.everyMs;
     await this.queueOf().upsertJobScheduler(
       id,
-      schedule.cron !== null ? { pattern: schedule.cron, tz: schedule.timezone } : { every: schedule.everyMs! },
+      every === null
+        ? { pattern: schedule.cron!, tz: schedule.timezone }
+        : { every, ...(firstAfterInterval ? { startDate: new Date(Date.now() + every) } : {}) },
       {
         name: FIRE_JOB,
         data: { scheduleId: schedule.id } satisfies ScheduleFiring,
