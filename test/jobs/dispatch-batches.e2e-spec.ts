@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DispatchedRun, JobRunStore } from '@tenantry/jobs';
+import { QueueBackend, QueueName } from '@tenantry/queue';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
 import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
 
@@ -17,7 +18,13 @@ describe('batches of dispatched runs', () => {
       queue: 'redis',
       types: TEST_JOB_TYPES,
       // Eight runs for two worker slots: one round hands them over in two batches of four.
-      env: { JOBS_GLOBAL_CONCURRENCY: '8', WORKER_CONCURRENCY: '2', JOBS_TENANT_CONCURRENCY: '8' },
+      // A shutdown deadline of a second (half the timeout), for runs that outlive it.
+      env: {
+        JOBS_GLOBAL_CONCURRENCY: '8',
+        WORKER_CONCURRENCY: '2',
+        JOBS_TENANT_CONCURRENCY: '8',
+        SHUTDOWN_TIMEOUT_MS: '2000',
+      },
     });
   });
 
@@ -81,7 +88,9 @@ describe('batches of dispatched runs', () => {
     );
     const worker = await bed.startProcess();
     worker.startWorker();
-    while (Journal.starts.length < 2) await sleep(5);
+    // Both batches in the worker's hands (two BullMQ jobs active), two runs under way.
+    const jobs = bed.app.get(QueueBackend).createQueue(QueueName.Jobs);
+    while (Journal.starts.length < 2 || (await jobs.getActiveCount()) < 2) await sleep(5);
     // BullMQ waits for its jobs, whole batches: the two runs under way finish, the rest go back.
     await worker.close();
     expect(Journal.starts).toHaveLength(2);
@@ -89,6 +98,17 @@ describe('batches of dispatched runs', () => {
     expect(states.filter((run) => run.status === 'succeeded')).toHaveLength(2);
     expect(states.filter((run) => run.status === 'queued' && run.attempts === 0)).toHaveLength(6);
     // Nothing of it left for the next case.
+    await bed.app.get(JobRunStore).cancelQueued(tenant, 'test');
+  });
+
+  it('stops a run still going at the shutdown deadline, and puts it back with its attempt', async () => {
+    const tenant = await bed.activeTenant();
+    const [run] = await bed.jobs.enqueueMany(tenant, [record('outlives-the-deadline', 8000)]);
+    const worker = await bed.startProcess();
+    worker.startWorker();
+    while (Journal.starts.length < 1) await sleep(5);
+    await worker.close();
+    expect(await bed.run(run.id)).toMatchObject({ status: 'queued', attempts: 0, error_code: 'worker_shutdown' });
     await bed.app.get(JobRunStore).cancelQueued(tenant, 'test');
   });
 
@@ -107,6 +127,7 @@ describe('batches of dispatched runs', () => {
       await Promise.all(rounds.mock.results.map((result) => result.value as Promise<DispatchedRun[]>))
     ).flat();
     const batchOf = (id: string) => dispatched.find((run) => run.id === id)?.dispatchId;
+    expect(batchOf(long.id)).toBeDefined();
     expect(quickRuns.filter((run) => batchOf(run.id) === batchOf(long.id)).length).toBeGreaterThan(0);
     rounds.mockRestore();
 

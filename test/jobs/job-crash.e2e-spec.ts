@@ -113,6 +113,27 @@ describe.each(['redis', 'postgres'] as const)('a worker killed mid-run on the %s
     expect(deaths).toBeLessThanOrEqual(3);
   }, 150_000);
 
+  it('charges a killer’s batch-mate nothing when the redelivery never reached it, though it ran before', async () => {
+    await bed.dataSource.query('TRUNCATE crash_rows');
+    const tenantId = await bed.activeTenant();
+    // Two slots, three runs: the killer and a long mate in one batch, a quick run in another. The
+    // mate is marked running (past half a second) before the killer strikes; the redelivery runs
+    // the killer first, alone, so the mate never starts again before the third delivery.
+    const [killer, mate, quick] = await bed.jobs.enqueueMany(tenantId, [
+      { type: 'test.kill-worker', payload: { afterMs: 900 } },
+      { type: 'test.record', payload: { key: 'long-mate', sleepMs: 2000 } },
+      { type: 'test.record', payload: { key: 'quick' } },
+    ]);
+    expect(await restartingWorkersUntilEnded(killer.id, { WORKER_CONCURRENCY: '2' })).toBe(2);
+    expect(await bed.run(killer.id)).toMatchObject({ status: 'failed', error_code: 'worker_lost', attempts: 1 });
+    const deadline = Date.now() + 30_000;
+    const ended = async () => [(await bed.run(mate.id)).status, (await bed.run(quick.id)).status];
+    while ((await ended()).some((status) => status !== 'succeeded') && Date.now() < deadline) await sleep(100);
+    expect(await bed.run(mate.id)).toMatchObject({ status: 'succeeded', attempts: 1 });
+    // The quick run only makes the batches; it may have been running at a death, and pay for it.
+    expect(await bed.run(quick.id)).toMatchObject({ status: 'succeeded' });
+  }, 150_000);
+
   it('charges a killer’s batch-mates nothing when they had not started', async () => {
     await bed.dataSource.query('TRUNCATE crash_rows');
     const tenantId = await bed.activeTenant();

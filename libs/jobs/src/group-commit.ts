@@ -79,15 +79,20 @@ export class GroupCommit<Item, Result> {
     }
   }
 
-  private async commitWithRetry(items: Item[]): Promise<Result[]> {
-    const deadline = Date.now() + (this.options.retryForMs ?? 0);
-    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
-      try {
-        return await this.commit(items);
-      } catch (error) {
-        if (Date.now() + delay > deadline) throw error;
-        await sleep(delay);
-      }
+  private commitWithRetry(items: Item[]): Promise<Result[]> {
+    return retryFor(this.options.retryForMs ?? 0, () => this.commit(items));
+  }
+}
+
+/** Tries `work` again, backing off from 100 ms to 2 s, until it succeeds or `ms` have passed. */
+export async function retryFor<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await work();
+    } catch (error) {
+      if (Date.now() + delay > deadline) throw error;
+      await sleep(delay);
     }
   }
 }

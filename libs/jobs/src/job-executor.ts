@@ -13,7 +13,7 @@ import {
   TokenService,
 } from '@tenantry/identity';
 import { QueueBackend, QueueName } from '@tenantry/queue';
-import { GroupCommit } from './group-commit';
+import { GroupCommit, retryFor } from './group-commit';
 import { LiveTenants } from './live-tenants';
 import { DispatchedJobData, DispatchedRunData, JobDispatcher } from './job-dispatcher';
 import { APPLICATION_HOLD, DispatchRef, JobRunStore, RunEvent, RunOutcome } from './job-run.store';
@@ -33,8 +33,10 @@ interface HeldRun extends DispatchRef {
   progress: Record<string, number> | null;
 }
 
-/** How a run's start and end are written: group-committed, or each at once (`isolated`). */
+/** How a run's start and end are written: in the background, or each awaited (`isolated`). */
 type Recording = 'grouped' | 'isolated';
+
+const keyOf = (ref: DispatchRef) => `${ref.runId}:${ref.dispatchId}`;
 
 // Outages of our own dependencies are retried in place this long before the run is left to its
 // lease (and so to another worker).
@@ -61,9 +63,11 @@ const MAX_DELIVERIES = 2;
 @Injectable()
 export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('Jobs');
+  // By run and dispatch: a run dispatched again may come back to this worker while it holds the old one.
   private readonly held = new Map<string, HeldRun>();
   // Set when the worker starts closing: runs not started yet go back for the next worker.
   private draining = false;
+  private drainDeadline: NodeJS.Timeout | undefined;
   private readonly recorder: GroupCommit<RunEvent, undefined>;
   // This process's run slots: a BullMQ job carries a batch, whose runs share them with the others.
   private readonly slots: Limit;
@@ -112,9 +116,7 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         maxStalledCount: MAX_DELIVERIES + 1,
       },
     );
-    this.worker.on('closing', () => {
-      this.draining = true;
-    });
+    this.worker.on('closing', () => this.drain());
     this.dispatcher.start();
     this.heartbeat = setInterval(() => void this.beat(), Math.max(1000, this.config.jobs.leaseMs / 3));
     this.heartbeat.unref();
@@ -130,8 +132,23 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
 
   onApplicationShutdown(): void {
     clearInterval(this.heartbeat);
+    clearTimeout(this.drainDeadline);
     // Whatever still runs past the shutdown deadline is told to stop; its run is reclaimed.
     for (const job of this.held.values()) job.controller.abort(new WorkerShutdownError());
+  }
+
+  /**
+   * The worker is closing (BullMQ waits for its jobs, even when forced): runs whose turn has not
+   * come go back at once, and runs still going at the shutdown deadline are stopped, so their
+   * runs go back with their attempt (recorded before the shutdown flushes the records).
+   */
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    this.drainDeadline = setTimeout(() => {
+      for (const job of this.held.values()) job.controller.abort(new WorkerShutdownError());
+    }, this.config.shutdownTimeoutMs / 2);
+    this.drainDeadline.unref();
   }
 
   /**
@@ -158,12 +175,17 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
    */
   private async processRedelivered(data: DispatchedJobData, deliveries: number): Promise<void> {
     const { dispatchId } = data;
-    const states = await this.store.stillDispatched(
-      dispatchId,
-      data.runs.map((run) => run.runId),
+    const last = deliveries > MAX_DELIVERIES;
+    const states = await retryFor(RECORD_RETRY_MS, () =>
+      this.store.stillDispatched(
+        dispatchId,
+        data.runs.map((run) => run.runId),
+        // About to run again: a later delivery must see only this one's starts.
+        { forgetStarts: !last },
+      ),
     );
     const remaining = data.runs.filter((run) => states.has(run.runId));
-    if (deliveries > MAX_DELIVERIES) {
+    if (last) {
       for (const run of remaining) {
         const started = states.get(run.runId) === 'running';
         const outcome: RunOutcome = started
@@ -194,16 +216,20 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     try {
       for (const { run, job } of held) await this.slots(() => this.process(run, job, 'isolated'));
     } finally {
-      // Runs not reached (a write failed) are left to their leases.
-      for (const { run } of held) this.held.delete(run.runId);
+      // Runs not reached (a write failed for good) are left to their leases.
+      for (const { job } of held) this.release(job);
     }
   }
 
   /** Takes a run into this worker's hands: its heartbeat keeps the lease while it waits. */
   private hold(run: DispatchedRunData, dispatchId: string): HeldRun {
     const job: HeldRun = { runId: run.runId, dispatchId, controller: new AbortController(), progress: null };
-    this.held.set(run.runId, job);
+    this.held.set(keyOf(job), job);
     return job;
+  }
+
+  private release(job: HeldRun): void {
+    if (this.held.get(keyOf(job)) === job) this.held.delete(keyOf(job));
   }
 
   private async process(data: DispatchedRunData, job: HeldRun, recording: Recording): Promise<void> {
@@ -257,13 +283,13 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
       else this.logger.warn({ ...logFields, code: outcome.errorCode }, `Job ${outcome.kind}`);
       await write(outcome, job.progress);
     } finally {
-      this.held.delete(runId);
+      this.release(job);
     }
   }
 
-  /** Writes one start or end at once (a redelivered batch's runs, one by one). */
+  /** Writes one start or end and waits for it (retried while the database is away). */
   private async record(event: RunEvent): Promise<void> {
-    await this.store.record([event], this.config.jobs.leaseMs);
+    await this.recorder.submit(event);
   }
 
   private report(event: RunEvent): void {
@@ -284,6 +310,8 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   ): Promise<void> {
     const payload = this.types.parsePayload(data.type, data.payload);
     const { controller } = job;
+    // Stopped while it waited for its slot or its start to be written: it does not start.
+    controller.signal.throwIfAborted();
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
@@ -370,14 +398,12 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
   private async crashedOutcome(data: DispatchedRunData): Promise<RunOutcome> {
     const errorCode = 'worker_lost';
     const errorMessage = 'Every worker that ran this job stopped before it finished.';
-    let options: ResolvedJobTypeOptions;
-    try {
-      options = this.types.get(data.type).options;
-    } catch {
-      return { kind: 'failed', errorCode, errorMessage };
-    }
-    if (data.attempt >= options.attempts) return { kind: 'failed', errorCode, errorMessage };
-    return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(options.backoff, data.attempt) };
+    // The run's own limit: the type may be unknown here (newer code enqueued it).
+    if (data.attempt >= data.maxAttempts) return { kind: 'failed', errorCode, errorMessage };
+    const backoff = this.types.names().includes(data.type)
+      ? this.types.get(data.type).options.backoff
+      : UNKNOWN_TYPE_BACKOFF;
+    return { kind: 'retry', errorCode, errorMessage, delayMs: backoffDelay(backoff, data.attempt) };
   }
 
   private async isLive(tenantId: string): Promise<boolean> {
@@ -403,8 +429,8 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
     const runs = [...this.held.values()];
     try {
       const gone = await this.store.heartbeat(runs, this.config.jobs.leaseMs);
-      for (const runId of gone) {
-        this.held.get(runId)?.controller.abort(new Error('The run was cancelled or taken over.'));
+      for (const ref of gone) {
+        this.held.get(keyOf(ref))?.controller.abort(new Error('The run was cancelled or taken over.'));
       }
     } catch (error) {
       this.logger.warn({ err: error }, 'Could not extend the leases of running jobs');

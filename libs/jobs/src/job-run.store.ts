@@ -414,20 +414,20 @@ export class JobRunStore {
     if (ended.length > 0) await this.dataSource.query(RECORD_ENDED, endedParams(ended));
   }
 
-  /** Extends the leases (and saves the progress) of runs running here; returns those no longer theirs. */
+  /** Extends the leases (and saves the progress) of runs held here; returns those no longer theirs (cancelled, taken over). */
   async heartbeat(
     runs: readonly (DispatchRef & { readonly progress: Record<string, number> | null })[],
     leaseMs: number,
-  ): Promise<Set<string>> {
-    if (runs.length === 0) return new Set();
-    const rows = await this.dataSource.query<{ id: string }[]>(
+  ): Promise<DispatchRef[]> {
+    if (runs.length === 0) return [];
+    const rows = await this.dataSource.query<{ id: string; dispatch_id: string }[]>(
       `WITH alive AS (
          UPDATE job_runs r SET lease_expires_at = now() + $3 * interval '1 millisecond',
                 progress = COALESCE(c.progress, r.progress)
          FROM unnest($1::bigint[], $2::uuid[], $4::jsonb[]) AS c(id, dispatch_id, progress)
          WHERE r.id = c.id AND r.dispatch_id = c.dispatch_id AND r.status IN ${IN_FLIGHT}
-         RETURNING r.id)
-       SELECT id FROM alive`,
+         RETURNING r.id, r.dispatch_id)
+       SELECT id, dispatch_id FROM alive`,
       [
         runs.map((run) => run.runId),
         runs.map((run) => run.dispatchId),
@@ -435,18 +435,32 @@ export class JobRunStore {
         runs.map((run) => (run.progress ? JSON.stringify(run.progress) : null)),
       ],
     );
-    const alive = new Set(rows.map((row) => String(row.id)));
-    return new Set(runs.filter((run) => !alive.has(run.runId)).map((run) => run.runId));
+    const alive = new Set(rows.map((row) => `${row.id}:${row.dispatch_id}`));
+    return runs.filter((run) => !alive.has(`${run.runId}:${run.dispatchId}`));
   }
 
   /**
    * Those of a batch's runs still held by its dispatch, and whether each had been recorded as
-   * started: a redelivered batch (its worker died) runs only what had not ended.
+   * started: a redelivered batch (its worker died) runs only what had not ended. With
+   * `forgetStarts` (the batch is about to run again, one run at a time), runs recorded as started
+   * go back to dispatched, so that `running` at a later delivery means started by this one.
    */
-  async stillDispatched(dispatchId: string, runIds: readonly string[]): Promise<Map<string, 'dispatched' | 'running'>> {
+  async stillDispatched(
+    dispatchId: string,
+    runIds: readonly string[],
+    { forgetStarts = false } = {},
+  ): Promise<Map<string, 'dispatched' | 'running'>> {
     const rows = await this.dataSource.query<{ id: string; status: 'dispatched' | 'running' }[]>(
-      `SELECT id, status FROM job_runs WHERE id = ANY($1::bigint[]) AND dispatch_id = $2 AND status IN ${IN_FLIGHT}`,
-      [runIds, dispatchId],
+      `WITH held AS (
+         SELECT id, status FROM job_runs
+         WHERE id = ANY($1::bigint[]) AND dispatch_id = $2 AND status IN ${IN_FLIGHT}
+         FOR UPDATE),
+       -- Data-modifying: runs whether or not the answer reads it.
+       forgotten AS (
+         UPDATE job_runs r SET status = 'dispatched' FROM held h
+         WHERE $3 AND r.id = h.id AND h.status = 'running')
+       SELECT id, status FROM held`,
+      [runIds, dispatchId, forgetStarts],
     );
     return new Map(rows.map((row) => [String(row.id), row.status]));
   }

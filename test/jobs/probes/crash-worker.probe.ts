@@ -9,7 +9,7 @@ import { loadConfig } from '@tenantry/config';
 import { identityPlatformOfSimulator, startEntraSim } from '@tenantry/entra-sim';
 import { JobExecutor, JobsModule } from '@tenantry/jobs';
 import { closeOnSignals, RuntimeModule } from '@tenantry/runtime';
-import { InsertRowJob, KillWorkerJob } from '../support/test-job-types';
+import { InsertRowJob, KillWorkerJob, RecordJob } from '../support/test-job-types';
 
 async function main(): Promise<void> {
   const sim = await startEntraSim({ seed: 'demo' });
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   @Module({
     imports: [
       RuntimeModule.forRoot(config, identityPlatformOfSimulator(sim)),
-      JobsModule.forRoot({ types: [InsertRowJob, KillWorkerJob] }),
+      JobsModule.forRoot({ types: [InsertRowJob, KillWorkerJob, RecordJob] }),
     ],
   })
   class CrashWorkerModule {}

@@ -79,11 +79,14 @@ export class InsertRowJob implements JobHandler<z.infer<typeof Row>> {
  * A job that kills the worker running it, at once (before its start is recorded) — in the crash
  * test's worker processes only; anywhere else it just fails.
  */
-@JobType({ name: 'test.kill-worker', payload: z.object({}), attempts: 1 })
-export class KillWorkerJob implements JobHandler<Record<string, never>> {
-  run(): Promise<void> {
+const KillPayload = z.object({ afterMs: z.number().int().min(0).max(5000).default(0) });
+
+@JobType({ name: 'test.kill-worker', payload: KillPayload, attempts: 1 })
+export class KillWorkerJob implements JobHandler<z.infer<typeof KillPayload>> {
+  async run({ afterMs }: z.infer<typeof KillPayload>): Promise<void> {
+    if (afterMs > 0) await sleep(afterMs);
     if (process.env.TENANTRY_TEST_KILLABLE === '1') process.kill(process.pid, 'SIGKILL');
-    return Promise.reject(new Error('not in a worker that may be killed'));
+    throw new Error('not in a worker that may be killed');
   }
 }
 
