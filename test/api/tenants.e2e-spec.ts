@@ -165,7 +165,8 @@ describe('operator API: tenants', () => {
     let detail: Detail;
     for (let waited = 0; ; waited += 1) {
       detail = (await get<Detail>(`/api/v1/tenants/${fabrikam}`)).body;
-      if (detail.directory.lastSuccessAt) break;
+      // The sync commits its users before its run is recorded as succeeded: wait for both.
+      if (detail.directory.lastSuccessAt && detail.jobs.lastSuccessByType['directory.users-sync']) break;
       if (waited > 300) throw new Error('the activation sync never finished');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
