@@ -138,3 +138,41 @@ describe('batches of dispatched runs', () => {
     expect(Journal.maxRunning.get(tenant)).toBe(2);
   });
 });
+
+describe('batches for a fleet of worker processes', () => {
+  it('cuts a round for the slots of every process serving the queue, not only its own', async () => {
+    const bed = await startJobsTestbed({
+      queue: 'redis',
+      types: TEST_JOB_TYPES,
+      env: { JOBS_GLOBAL_CONCURRENCY: '8', WORKER_CONCURRENCY: '2', JOBS_TENANT_CONCURRENCY: '8' },
+    });
+    try {
+      // Two more worker processes on the queue, as BullMQ counts them (idle: they never fetch).
+      const queues = bed.app.get(QueueBackend);
+      for (let other = 0; other < 2; other += 1) {
+        queues.createWorker(QueueName.Jobs, () => Promise.resolve(), { autorun: false });
+      }
+      while (((await queues.workersOf(QueueName.Jobs)) ?? 0) < 2) await sleep(10);
+      const tenant = await bed.activeTenant();
+      const rounds = jest.spyOn(bed.app.get(JobRunStore), 'dispatch');
+      bed.startWorker();
+      await bed.jobs.enqueueMany(
+        tenant,
+        Array.from({ length: 8 }, (_, index) => record(`fleet-${index}`)),
+      );
+      await bed.drained();
+
+      const dispatched = (
+        await Promise.all(rounds.mock.results.map((result) => result.value as Promise<DispatchedRun[]>))
+      ).flat();
+      const batches = new Map<string, number>();
+      for (const run of dispatched) batches.set(run.dispatchId, (batches.get(run.dispatchId) ?? 0) + 1);
+      // Eight runs for three processes of two slots (or four, if this one was not counted yet):
+      // batches of two. This process alone would have been handed two batches of four.
+      expect(dispatched).toHaveLength(8);
+      expect([...batches.values()]).toEqual([2, 2, 2, 2]);
+    } finally {
+      await bed.close();
+    }
+  });
+});
