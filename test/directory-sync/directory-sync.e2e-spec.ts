@@ -151,6 +151,38 @@ describe('directory users sync', () => {
     expect((await syncAgain(tenantId)).progress).toEqual({ pages: 1, users: 0, written: 0 });
   }, 60_000);
 
+  it('starts over when its saved delta link and checkpoint point at another Graph endpoint', async () => {
+    const tenantId = seedDirectory(bed.sim, 300);
+    await activate(bed, tenantId);
+    await finishedSync(bed, tenantId, 1);
+    await idle(bed, tenantId);
+    // As Graph (here, an embedded simulator restarted on another port) answered before: a link
+    // there is never followed, so the state saved against it is lost, as an expired one is.
+    const elsewhere = (column: string) =>
+      `regexp_replace(${column}, '^https://[^/]+', 'https://graph.elsewhere.example')`;
+    await bed.dataSource.query(
+      `UPDATE directory_sync_states SET delta_link = ${elsewhere('delta_link')} WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    const users = bed.sim.state.listUsers(tenantId);
+    bed.sim.state.deleteUser(tenantId, users[0].id);
+    const run = await syncAgain(tenantId);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(run.progress).toMatchObject({ pages: 2, users: 299 });
+    expect(await liveUsers(bed.dataSource, tenantId)).toEqual(directoryOf(bed.sim, tenantId));
+
+    // A round left half-way against the old endpoint is not resumed there either.
+    await bed.dataSource.query(
+      `UPDATE directory_sync_states SET round_kind = 'incremental', round_link = ${elsewhere('delta_link')},
+         round_owner = gen_random_uuid(), round_started_at = now() WHERE tenant_id = $1`,
+      [tenantId],
+    );
+    const resumed = await syncAgain(tenantId);
+    expect(resumed).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(resumed.progress).toMatchObject({ pages: 2, users: 299 });
+    expect((await syncAgain(tenantId)).progress).toEqual({ pages: 1, users: 0, written: 0 });
+  }, 60_000);
+
   it('completes through a 429 storm mid-sync with the right state, slowing only the throttled tenant', async () => {
     const stormy = seedDirectory(bed.sim, 5_000);
     const calm = seedDirectory(bed.sim, 5_000);

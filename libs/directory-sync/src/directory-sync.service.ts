@@ -54,16 +54,22 @@ export class DirectorySync {
     if (stored.round && (!options.full || stored.round.kind === 'full')) {
       round = await this.store.claimRound(tenantId, owner);
     }
+    // State saved against another Graph endpoint (the app moved clouds, or the embedded
+    // simulator came back on another port) is never followed: it is lost, as an expired delta
+    // link is, and the sync starts over from scratch.
+    const lost =
+      (round !== null && !graph.follows(round.link)) || (stored.deltaLink !== null && !graph.follows(stored.deltaLink));
+    if (lost) round = null;
     const resumed = round !== null;
     // A delta link made with another $select would never bring the new properties of users it
     // has seen: walk everything once.
-    const incremental = !options.full && stored.deltaLink !== null && stored.deltaSelect === USERS_DELTA_START;
+    const incremental = !options.full && !lost && stored.deltaLink !== null && stored.deltaSelect === USERS_DELTA_START;
     round ??= incremental
       ? await this.store.startRound(tenantId, 'incremental', stored.deltaLink as string, owner)
       : await this.store.startRound(tenantId, 'full', USERS_DELTA_START, owner);
 
     try {
-      return { ...(await this.walk(graph, round, options.onProgress)), resumed, resynced: false };
+      return { ...(await this.walk(graph, round, options.onProgress)), resumed, resynced: lost && !options.full };
     } catch (error) {
       // An expired or invalidated delta (or paging) state: start over, once, from scratch. The
       // full round's end marks deleted whoever is gone, so it ends as a fresh sync would.

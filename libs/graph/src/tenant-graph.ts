@@ -50,6 +50,15 @@ export class TenantGraph {
     private readonly signal: AbortSignal | undefined,
   ) {}
 
+  /**
+   * Whether this client would follow a path or link: a path, or a link on the Graph host it talks
+   * to. A link kept from before (a delta link, a page checkpoint) may point elsewhere when the
+   * Graph endpoint has changed since.
+   */
+  follows(pathOrLink: string): boolean {
+    return isLink(pathOrLink) ? pathOrLink.startsWith(`${this.graphOrigin}/`) : !pathOrLink.includes('://');
+  }
+
   /** GET a path (`/users/{id}`) or a link Graph returned. */
   async get<T>(pathOrLink: string, options: GraphRequestOptions = {}): Promise<T> {
     return this.send<T>(pathOrLink, options, false);
@@ -85,10 +94,9 @@ export class TenantGraph {
   }
 
   private async send<T>(pathOrLink: string, options: GraphRequestOptions, forceRefresh: boolean): Promise<T> {
-    const isLink = /^https?:\/\//i.test(pathOrLink);
     // A link carries our bearer token to wherever it points: follow Graph's own links only. The
     // SDK re-targets any path that merely contains a URL, so such a path is refused too.
-    if (isLink ? !pathOrLink.startsWith(`${this.graphOrigin}/`) : pathOrLink.includes('://')) {
+    if (!this.follows(pathOrLink)) {
       throw new GraphRequestError(
         this.tenantId,
         0,
@@ -99,7 +107,7 @@ export class TenantGraph {
     }
     const token = await this.tokens.getToken(this.tenantId, { forceRefresh });
     let request: GraphRequest = this.client.api(pathOrLink).header('Authorization', `Bearer ${token.accessToken}`);
-    if (options.select && !isLink) request = request.select([...options.select]);
+    if (options.select && !isLink(pathOrLink)) request = request.select([...options.select]);
     if (options.maxPageSize) request = request.header('Prefer', `odata.maxpagesize=${options.maxPageSize}`);
     if (this.signal) request = request.option('signal', this.signal);
     try {
@@ -129,4 +137,8 @@ export class TenantGraph {
     }
     return new GraphRequestError(this.tenantId, status, status ? error.code : null, error.message);
   }
+}
+
+function isLink(pathOrLink: string): boolean {
+  return /^https?:\/\//i.test(pathOrLink);
 }
