@@ -176,6 +176,18 @@ describe('admin-consent onboarding: links and the callback', () => {
     expect(await registryCounts()).toEqual(before);
   });
 
+  it('shows the reason of a refusal only for a link it issued', async () => {
+    const forged = await callback({
+      error: 'access_denied',
+      error_description: 'Your account is locked: call +1 555 0100 to unlock it.',
+      state: 'not-a-state-we-issued',
+    });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).not.toContain('555 0100');
+    const unstated = await callback({ error: 'access_denied', error_description: 'Call us.' });
+    expect(unstated.status).toBe(400);
+  });
+
   it('sends the admin on to an allowed return URL, and refuses to make a link to any other', async () => {
     const { body: link } = await createLink({ returnUrl: 'https://portal.example.com/welcome' });
     const response = await callback({ admin_consent: 'True', tenant: randomUUID(), state: stateOf(link) });

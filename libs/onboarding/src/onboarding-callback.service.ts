@@ -31,13 +31,15 @@ export class OnboardingCallback {
 
   async handle(query: Readonly<Record<string, unknown>>): Promise<CallbackOutcome> {
     const text = (name: string): string | undefined => (typeof query[name] === 'string' ? query[name] : undefined);
-    // Entra sets admin_consent=True on failures too: the error decides first.
-    const error = text('error');
-    if (error !== undefined) {
-      return { status: 200, kind: 'declined', error, description: text('error_description') ?? '' };
-    }
     const state = text('state');
     if (!state || state.length > MAX_STATE_LENGTH) return invalid('The link is incomplete: it carries no valid state.');
+    // Entra sets admin_consent=True on failures too: the error decides first. Its description is
+    // shown only for a link we issued, so nobody else can make this page say what they like.
+    const error = text('error');
+    if (error !== undefined) {
+      if (!(await this.links.issued(state))) return invalid('This onboarding link is not one we issued.');
+      return { status: 200, kind: 'declined', error, description: text('error_description') ?? '' };
+    }
     if (text('admin_consent')?.toLowerCase() !== 'true') return invalid('Entra ID did not report an admin consent.');
     const tenant = text('tenant');
     if (!isTenantId(tenant)) return invalid('Entra ID did not name a valid directory (tenant) id.');

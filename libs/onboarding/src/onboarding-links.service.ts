@@ -94,6 +94,11 @@ export class OnboardingLinks {
     return { kind: 'wrong_tenant' };
   }
 
+  /** Whether a state is one of our links' (whatever became of the link since). */
+  async issued(state: string): Promise<boolean> {
+    return this.links.existsBy({ stateHash: hashState(state) });
+  }
+
   private consentUrl(tenantHint: string | null, state: string): string {
     const url = new URL(`${this.platform.authorityHost}/${tenantHint ?? 'organizations'}/v2.0/adminconsent`);
     url.searchParams.set('client_id', this.platform.clientId);
