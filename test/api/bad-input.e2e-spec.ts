@@ -46,6 +46,7 @@ describe('bad input', () => {
     ['an unknown role', '{"name": "x", "role": "root"}', 400, 'invalid_request'],
     ['a JSON array', '[1, 2, 3]', 400, 'invalid_request'],
     ['a bare JSON string', '"hello"', 400, 'malformed_json'],
+    ['JSON null', 'null', 400, 'malformed_json'],
     ['a bad expiry date', '{"name": "x", "role": "viewer", "expiresAt": "tomorrow"}', 400, 'invalid_request'],
     ['an oversize body', JSON.stringify({ name: 'x'.repeat(100_000), role: 'viewer' }), 413, 'body_too_large'],
   ])('refuses %s with a clear problem and writes nothing', async (_case, body, status, code) => {
@@ -56,6 +57,21 @@ describe('bad input', () => {
     expect(problem.detail.length).toBeGreaterThan(10);
     expect(problem.requestId).toEqual(expect.any(String));
     expect(await rowCounts()).toEqual(before);
+  });
+
+  it('refuses a body that is not JSON with 415, and writes nothing', async () => {
+    const before = await rowCounts();
+    const { status, problem } = await send('POST', '/api/v1/api-keys', 'name=x&role=viewer', {
+      'content-type': 'text/plain',
+    });
+    expect(status).toBe(415);
+    expect(problem).toMatchObject({ status: 415, code: 'unsupported_media_type' });
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  it('tells an empty name it is empty', async () => {
+    const { problem } = await send('POST', '/api/v1/api-keys', '{"name": "", "role": "viewer"}');
+    expect(problem.detail).toMatch(/name must be longer than or equal to 1 characters/);
   });
 
   it('refuses text the database cannot store, in a query or a body, with a 4xx', async () => {
@@ -109,9 +125,12 @@ describe('bad input', () => {
     expect(problem.code).toBe(code);
   });
 
-  it('refuses to revoke an API key by a malformed id without touching the database', async () => {
-    const { status, problem } = await send('DELETE', '/api/v1/api-keys/42');
-    expect(status).toBe(404);
-    expect(problem.code).toBe('api_key_not_found');
+  it('refuses to revoke an API key by a malformed id as it refuses any malformed id, and an unknown one with 404', async () => {
+    const malformed = await send('DELETE', '/api/v1/api-keys/42');
+    expect(malformed.status).toBe(400);
+    expect(malformed.problem).toMatchObject({ code: 'invalid_request', errors: [{ field: 'apiKeyId' }] });
+    const unknown = await send('DELETE', '/api/v1/api-keys/00000000-0000-4000-8000-00000000abcd');
+    expect(unknown.status).toBe(404);
+    expect(unknown.problem.code).toBe('api_key_not_found');
   });
 });

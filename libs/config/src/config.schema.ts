@@ -83,7 +83,8 @@ export const environmentSchema = z
       .trim()
       .regex(
         /^([a-z][a-z0-9_-]*=\d{1,4})(\s*,\s*[a-z][a-z0-9_-]*=\d{1,4})*$/,
-        'expected tier=weight pairs, e.g. standard=1,premium=4',
+        // One line for one mistake: the weights are not checked once the pairs are wrong.
+        { message: 'expected tier=weight pairs, e.g. standard=1,premium=4', abort: true },
       )
       .refine((value) => value.split(',').every((pair) => Number(pair.split('=')[1]) > 0), 'expected weights above 0')
       .default('standard=1'),

@@ -29,6 +29,15 @@ describe('loadConfig', () => {
     expect(problems.find((line) => line.startsWith('REDIS_URL:'))).toContain('redis://');
   });
 
+  it('says one thing of one mistake', () => {
+    expect(problemsOf({ JOBS_TIER_WEIGHTS: 'x' })).toEqual([
+      expect.stringMatching(/^JOBS_TIER_WEIGHTS: expected tier=weight pairs/),
+    ]);
+    expect(problemsOf({ JOBS_TIER_WEIGHTS: 'standard=0' })).toEqual([
+      expect.stringMatching(/^JOBS_TIER_WEIGHTS: expected weights above 0/),
+    ]);
+  });
+
   it('refuses a port out of range', () => {
     expect(problemsOf({ PORT: '70000' })[0]).toMatch(/^PORT: expected a whole number from 0 to 65535/);
   });

@@ -10,6 +10,7 @@ export type DomainErrorKind =
   | 'conflict'
   | 'gone'
   | 'too_large'
+  | 'unsupported_media_type'
   | 'rate_limited'
   | 'unavailable';
 

@@ -4,9 +4,11 @@ import { OPERATOR_ROLES, type ApiKey, type OperatorRole } from '@tenantry/operat
 
 export class CreateApiKeyBody {
   @ApiProperty({ minLength: 1, maxLength: 100, example: 'dashboard' })
-  @IsString()
-  @Length(1, 100)
+  // With stopAtFirstError, validators run from the one nearest the property up: an empty name
+  // is told it is empty, not that it holds control characters.
   @Matches(/^[^\p{Cc}\p{Cs}]+$/u, { message: 'name must not contain control characters or lone surrogates' })
+  @Length(1, 100)
+  @IsString()
   name!: string;
 
   @ApiProperty({ enum: OPERATOR_ROLES })

@@ -1,10 +1,18 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ApiKeyService, CurrentOperator, type Operator } from '@tenantry/operator-auth';
 import { Access } from '../access.decorator';
 import { Audited } from '../audit/audited.decorator';
 import { RequestValidationError } from '../problems/request-validation.error';
 import { ApiKeyDto, CreateApiKeyBody, CreatedApiKeyDto } from './api-key.dto';
+import { ApiKeyIdPipe } from './api-key-id.pipe';
 
 @ApiTags('api-keys')
 @ApiBadRequestResponse({ description: 'Invalid parameters or body (problem+json).' })
@@ -38,8 +46,9 @@ export class ApiKeysController {
   @Access('admin')
   @Audited({ action: 'api_key.revoke', targetType: 'api_key', targetParam: 'apiKeyId' })
   @ApiOperation({ summary: 'Revoke an API key; it stops working at once.' })
+  @ApiParam({ name: 'apiKeyId', description: 'The API key id (a UUID).', schema: { type: 'string', format: 'uuid' } })
   @ApiOkResponse({ type: ApiKeyDto })
-  async revoke(@Param('apiKeyId') apiKeyId: string): Promise<ApiKeyDto> {
+  async revoke(@Param('apiKeyId', ApiKeyIdPipe) apiKeyId: string): Promise<ApiKeyDto> {
     return ApiKeyDto.of(await this.apiKeys.revoke(apiKeyId));
   }
 }
