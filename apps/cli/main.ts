@@ -40,6 +40,14 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
+/** A tenant id given as an option: commander names the option when it is not one. */
+function tenantIdOption(value: string): string {
+  if (!isTenantId(value)) {
+    throw new InvalidArgumentError('expected the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47)');
+  }
+  return value.toLowerCase();
+}
+
 function tenantIdArgument(value: string): string {
   if (!isTenantId(value)) throw new Error(`"${value}" is not a tenant id (a GUID)`);
   return value.toLowerCase();
@@ -119,7 +127,11 @@ function program(config: AppConfig): Command {
   cli
     .command('onboarding-link')
     .description("Create an admin-consent link for a customer's admin; prints the URL as the last line")
-    .option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known")
+    .addOption(
+      new Option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known (a GUID)").argParser(
+        tenantIdOption,
+      ),
+    )
     .option('--return-url <url>', 'where to send the admin afterwards (an allowed origin)')
     .action(async ({ tenantHint, returnUrl }: { tenantHint?: string; returnUrl?: string }) => {
       // The link points at the identity platform: Entra ID, or the simulator `npm start` runs —

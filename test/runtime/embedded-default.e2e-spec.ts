@@ -17,6 +17,8 @@ import {
  */
 describe('the embedded default (npm start with no environment)', () => {
   let dataDir: string;
+  // Where the first start's simulator listened: a restart comes back there.
+  let simulatorOrigin: string | undefined;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'tenantry-embedded-'));
@@ -90,6 +92,13 @@ describe('the embedded default (npm start with no environment)', () => {
         `${baseUrl.replace('127.0.0.1', 'localhost')}/onboarding/callback`,
       );
       expect(platform.output()).toContain(`entra-sim at ${link.origin}`);
+      simulatorOrigin = link.origin;
+      // A hint that is not a tenant id is refused by name, before anything is made.
+      const hinted = await runEntryPoint('apps/cli/main.ts', ['onboarding-link', '--tenant-hint', 'contoso.com'], {
+        TENANTRY_DATA_DIR: dataDir,
+      });
+      expect(hinted.code).not.toBe(0);
+      expect(hinted.stderr).toContain("option '--tenant-hint <tenantId>' argument 'contoso.com' is invalid");
       const contoso = /demo tenant ([0-9a-f-]{36})\s+Contoso/.exec(platform.output())?.[1] as string;
       const back = new URLSearchParams({
         admin_consent: 'True',
@@ -136,6 +145,8 @@ describe('the embedded default (npm start with no environment)', () => {
       const listed = await runEntryPoint('apps/cli/main.ts', ['api-keys', 'list'], { TENANTRY_DATA_DIR: dataDir });
       expect(listed.code).toBe(0);
       expect(listed.stdout).toMatch(/admin\s+active\s+first/);
+      // The simulator comes back on its port: the links handed out before still lead there.
+      expect(platform.output()).toContain(`entra-sim at ${simulatorOrigin}`);
       expect((await fetch(`${baseUrl}/health/ready`)).status).toBe(200);
     } finally {
       expect(await platform.stop('SIGINT')).toBe(0);

@@ -93,7 +93,8 @@ export async function startEntraSim(options: EntraSimOptions = {}): Promise<Runn
         tenantId: t.tenantId,
         displayName: t.displayName,
         domain: t.domain,
-        consented: (t.consents ?? []).length > 0,
+        // As the directory has it now (a saved directory may hold consents granted since the seed).
+        consented: directory.getConsent(t.tenantId, DEMO_CLIENT_ID) !== undefined,
       })),
       resource: GRAPH_RESOURCE,
       redirectUris: DEMO_REDIRECT_URIS,

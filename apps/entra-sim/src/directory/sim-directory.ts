@@ -1,4 +1,4 @@
-import { X509Certificate, createHash, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { X509Certificate, createHash, createPublicKey, randomInt, randomUUID, type KeyObject } from 'node:crypto';
 import { deterministicGuid } from './deterministic-id';
 import { SimDirectoryError } from './sim-directory.error';
 import type {
@@ -224,7 +224,9 @@ export class SimDirectory {
       sortedUsers: null,
       tombstones: new Map(),
       changeSeq: 0,
-      deltaEpoch: 0,
+      // Random, so that delta and paging tokens of another simulator (one that ran before a
+      // restart) are refused as expired rather than read against this directory.
+      deltaEpoch: randomInt(2 ** 31),
       grantableRoles: null,
     };
     tenant.displayName = seed.displayName ?? tenant.displayName;
@@ -377,6 +379,13 @@ export class SimDirectory {
       );
     }
     return tenant.sortedUsers;
+  }
+
+  /** Differs after any change a snapshot would show (apps, tenants, consent, users). */
+  changeKey(): string {
+    let userChanges = 0;
+    for (const tenant of this.tenants.values()) userChanges += tenant.changeSeq;
+    return `${this.revision}:${userChanges}`;
   }
 
   /** Makes every delta token issued so far for the tenant unknown: the next use gets 410. */
