@@ -40,16 +40,11 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
-/** A tenant id given as an option: commander names the option when it is not one. */
-function tenantIdOption(value: string): string {
+/** A tenant id, as an option's or an argument's value: commander names the one that is not. */
+function parseTenantId(value: string): string {
   if (!isTenantId(value)) {
     throw new InvalidArgumentError('expected the tenant id (a GUID such as 72f988bf-86f1-41af-91ab-2d7cd011db47)');
   }
-  return value.toLowerCase();
-}
-
-function tenantIdArgument(value: string): string {
-  if (!isTenantId(value)) throw new Error(`"${value}" is not a tenant id (a GUID)`);
   return value.toLowerCase();
 }
 
@@ -129,7 +124,7 @@ function program(config: AppConfig): Command {
     .description("Create an admin-consent link for a customer's admin; prints the URL as the last line")
     .addOption(
       new Option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known (a GUID)").argParser(
-        tenantIdOption,
+        parseTenantId,
       ),
     )
     .option('--return-url <url>', 'where to send the admin afterwards (an allowed origin)')
@@ -188,13 +183,12 @@ function program(config: AppConfig): Command {
   jobs
     .command('enqueue')
     .description('Queue a job for a tenant; prints the run id as the last line')
-    .argument('<tenantId>', "the tenant's directory (tenant) id")
+    .argument('<tenantId>', "the tenant's directory (tenant) id", parseTenantId)
     .argument('<type>', 'the job type, e.g. tenant.token-check')
     .option('--payload <json>', 'the payload, a JSON object (default {})')
     .option('--idempotency-key <key>', 'enqueue once per tenant and key: a repeat returns the first run')
-    .action(async (tenant: string, type: string, options: { payload?: string; idempotencyKey?: string }) => {
+    .action(async (tenantId: string, type: string, options: { payload?: string; idempotencyKey?: string }) => {
       // Bad input is refused before anything boots.
-      const tenantId = tenantIdArgument(tenant);
       const payload = options.payload === undefined ? undefined : jsonObjectArgument(options.payload);
       const idempotencyKey = options.idempotencyKey;
       if (idempotencyKey !== undefined && !/^[A-Za-z0-9._:-]{1,200}$/.test(idempotencyKey)) {
@@ -234,12 +228,11 @@ function program(config: AppConfig): Command {
   jobs
     .command('list')
     .description('List job runs, newest first')
-    .option('--tenant <tenantId>', "only this tenant's runs")
+    .option('--tenant <tenantId>', "only this tenant's runs", parseTenantId)
     .option('--status <statuses>', `only these statuses, comma-separated (${JOB_RUN_STATUSES.join(', ')})`)
     .option('--type <type>', 'only runs of this job type')
     .option('--limit <n>', 'how many', positiveInteger, 50)
     .action(async (options: { tenant?: string; status?: string; type?: string; limit: number }) => {
-      const tenantId = options.tenant === undefined ? undefined : tenantIdArgument(options.tenant);
       const status = options.status === undefined ? undefined : jobStatusesArgument(options.status);
       // The history alone: no job runtime, so no identity platform needed.
       await withApp(
@@ -247,7 +240,7 @@ function program(config: AppConfig): Command {
         async (app) => {
           const page = await app
             .get(JobRunQueries)
-            .list({ tenantId, status, type: options.type, limit: options.limit });
+            .list({ tenantId: options.tenant, status, type: options.type, limit: options.limit });
           if (page.items.length === 0) process.stdout.write('No job runs.\n');
           for (const run of page.items) {
             process.stdout.write(

@@ -390,5 +390,17 @@ describe('operator API: jobs', () => {
     );
     expect(refused).toMatchObject({ code: 1, stdout: '' });
     expect(refused.stderr).toBe(`tenantry: --payload must be a JSON object, e.g. '{"forceRefresh":true}'\n`);
+
+    // A tenant id that is not one is refused by the argument's name, as an argument and as an option.
+    const notTenant = await runEntryPoint(
+      'apps/cli/main.ts',
+      ['jobs', 'enqueue', 'contoso', 'tenant.token-check'],
+      env,
+    );
+    expect(notTenant).toMatchObject({ code: 1, stdout: '' });
+    expect(notTenant.stderr).toContain("command-argument value 'contoso' is invalid for argument 'tenantId'");
+    const notTenantFilter = await runEntryPoint('apps/cli/main.ts', ['jobs', 'list', '--tenant', 'contoso'], env);
+    expect(notTenantFilter).toMatchObject({ code: 1, stdout: '' });
+    expect(notTenantFilter.stderr).toContain("option '--tenant <tenantId>' argument 'contoso' is invalid");
   });
 });
