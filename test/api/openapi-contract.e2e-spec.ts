@@ -202,6 +202,12 @@ describe('operator API contract, from the OpenAPI document', () => {
       })
       .map((operation) => operation.name);
     expect(undeclared).toEqual([]);
+    // The body parser's refusals come before any route: each route that takes a body declares them.
+    const bodyRefusalsUndeclared = operations
+      .filter((operation) => MUTATING_METHODS.has(operation.method))
+      .filter((operation) => !operation.operation.responses?.['413'] || !operation.operation.responses?.['415'])
+      .map((operation) => operation.name);
+    expect(bodyRefusalsUndeclared).toEqual([]);
     const unaudited = operations.filter(
       (operation) =>
         MUTATING_METHODS.has(operation.method) &&

@@ -1,5 +1,5 @@
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { json, type Request } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -55,8 +55,27 @@ export function configureHttpApp(app: NestExpressApplication, config: AppConfig)
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'API key', description: 'An API key (tnty_…)' })
       .build(),
   );
+  declareBodyRefusals(document);
   SwaggerModule.setup('docs', app, document, {
     jsonDocumentUrl: 'docs/openapi.json',
     yamlDocumentUrl: 'docs/openapi.yaml',
   });
+}
+
+/**
+ * The body parser refuses a body before any route runs (too large, not JSON, an unknown charset
+ * or encoding), so every route that can take one may answer 413 and 415: the document says so
+ * once here rather than on each controller.
+ */
+function declareBodyRefusals(document: OpenAPIObject): void {
+  for (const item of Object.values(document.paths)) {
+    for (const operation of [item.post, item.put, item.patch, item.delete]) {
+      if (!operation) continue;
+      operation.responses['413'] ??= { description: 'The request body is larger than allowed (problem+json).' };
+      operation.responses['415'] ??= {
+        description:
+          'The request body is not application/json, or in an unsupported charset or encoding (problem+json).',
+      };
+    }
+  }
 }
