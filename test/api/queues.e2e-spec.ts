@@ -86,7 +86,7 @@ describe.each(['redis', 'postgres'] as const)('operator API: queues, limits and 
     expect(status).toBe(200);
     expect(body).toEqual({
       workerConcurrency: 16,
-      globalConcurrency: 256,
+      globalConcurrency: 512,
       tenantConcurrency: 3,
       tenantMaxQueued: 10_000,
       tierWeights: { standard: 1, premium: 4 },

@@ -75,7 +75,7 @@ export const environmentSchema = z
       .default('tenantry'),
     WORKER_QUEUES: optionalString,
     WORKER_CONCURRENCY: integer(1, 1000, 16),
-    JOBS_GLOBAL_CONCURRENCY: integer(1, 100_000, 256),
+    JOBS_GLOBAL_CONCURRENCY: integer(1, 100_000, 512),
     JOBS_TENANT_CONCURRENCY: integer(1, 10_000, 4),
     JOBS_TENANT_MAX_QUEUED: integer(1, 10_000_000, 10_000),
     JOBS_TIER_WEIGHTS: z

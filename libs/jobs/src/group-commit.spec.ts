@@ -58,4 +58,21 @@ describe('GroupCommit', () => {
     // The full batch went at once; the lone item waited out the linger.
     expect(Date.now() - started).toBeGreaterThanOrEqual(45);
   });
+
+  it('asks a minimum batch given as a function before each commit', async () => {
+    const batches: number[][] = [];
+    let minBatch = 2;
+    const group = new GroupCommit<number, undefined>(
+      async (items) => {
+        batches.push(items);
+        return items.map(() => undefined);
+      },
+      { minBatch: () => minBatch, lingerMs: 10_000 },
+    );
+    await Promise.all([group.submit(1), group.submit(2)]);
+    // The fleet grew: a share is smaller, and a single item is a batch now.
+    minBatch = 1;
+    await group.submit(3);
+    expect(batches).toEqual([[1, 2], [3]]);
+  });
 });

@@ -8,8 +8,11 @@ interface Pending<Item, Result> {
 
 export interface GroupCommitOptions {
   readonly maxBatch?: number;
-  /** Fewer items than this wait up to `lingerMs` for more, for commits whose fixed cost dwarfs an item's. */
-  readonly minBatch?: number;
+  /**
+   * Fewer items than this wait up to `lingerMs` for more, for commits whose fixed cost dwarfs an
+   * item's; asked before each commit when it is a function.
+   */
+  readonly minBatch?: number | (() => number);
   readonly lingerMs?: number;
   /** Retry a failed commit (database restarting) this long before failing its callers. */
   readonly retryForMs?: number;
@@ -48,7 +51,9 @@ export class GroupCommit<Item, Result> {
   }
 
   private pump(force: boolean): void {
-    const { minBatch = 1, lingerMs = 0, maxBatch = 500 } = this.options;
+    const { lingerMs = 0, maxBatch = 500 } = this.options;
+    const minBatch =
+      typeof this.options.minBatch === 'function' ? this.options.minBatch() : (this.options.minBatch ?? 1);
     // One commit at a time: concurrent ones cost more than they overlap (measured: bench:jobs).
     while (this.pending.length > 0 && this.inFlight === 0) {
       if (!force && this.pending.length < minBatch && lingerMs > 0) {

@@ -50,6 +50,10 @@ export class JobDispatcher implements OnModuleDestroy {
   // keep all of them busy, not only this one.
   private workerProcesses = 1;
   private readonly handing = new Set<Promise<unknown>>();
+  // Wakes asked for, and the last of them a finished round had seen: a round that started after a
+  // wake dispatches what the wake was for, so a wake's own round is skipped (see loop).
+  private wakes = 0;
+  private wakesSeen = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -85,8 +89,14 @@ export class JobDispatcher implements OnModuleDestroy {
     this.wake();
   }
 
+  /** Worker processes serving the jobs queue, as last counted (1 until then). */
+  fleetSize(): number {
+    return this.workerProcesses;
+  }
+
   wake(): void {
     if (this.stopped) return;
+    this.wakes += 1;
     if (this.running) {
       this.again = true;
       return;
@@ -128,7 +138,13 @@ export class JobDispatcher implements OnModuleDestroy {
       do {
         this.again = false;
         await this.maintain();
-        await this.exclusive(() => this.round([]));
+        const wanted = this.wakes;
+        // Under load the workers' reports start a round as each ends: let the next one go first
+        // (it is submitted as the current round settles), and skip this round if it saw the wake.
+        // An empty round costs as much as a busy one and holds the reports behind it.
+        await this.turn;
+        await new Promise((resolve) => setImmediate(resolve));
+        await this.exclusive(() => (this.wakesSeen >= wanted ? Promise.resolve() : this.round([])));
       } while (this.again && !this.stopped);
     } catch (error) {
       // The database or the queue backend is away: the poll tries again; nothing was lost, the
@@ -206,10 +222,12 @@ export class JobDispatcher implements OnModuleDestroy {
     // The round's statement sees every tenant it dispatches for active, no earlier than this.
     const asOf = Date.now();
     const limits = this.limits!;
+    const wakes = this.wakes;
     const runs = await this.store.dispatch(
       { ...limits, workerSlots: limits.workerSlots * this.workerProcesses },
       events,
     );
+    this.wakesSeen = Math.max(this.wakesSeen, wakes);
     this.tenants.seenActive(
       runs.map((run) => run.tenantId),
       asOf,

@@ -43,7 +43,6 @@ const keyOf = (ref: DispatchRef) => `${ref.runId}:${ref.dispatchId}`;
 const RECORD_RETRY_MS = 30_000;
 const MAX_ERROR_MESSAGE = 1000;
 const START_RECORD_DELAY_MS = 500;
-const SETTLE_MIN_BATCH = 32;
 const SETTLE_LINGER_MS = 10;
 const TENANT_ACCESS_RETRY_MS = 60_000;
 // A minute, then two, four…: long enough for a rolling deploy to bring up a worker that knows it.
@@ -90,11 +89,14 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         await this.dispatcher.settle(events);
         return events.map(() => undefined);
       },
-      // A round has a fixed cost (planning, reading every waiting tenant): when few jobs end at
-      // a time (slow jobs, BullMQ on PostgreSQL) a few milliseconds' wait spares rounds.
+      // A round has a fixed cost (planning, reading every waiting tenant) several times a run's:
+      // it waits a few milliseconds for a quarter of this process's share of the window, so that
+      // rounds stay large. Smaller, they alternate with the large ones (a round records what ended
+      // during the last), and the runs that ended but wait to be recorded fill the window and
+      // starve the workers (bench:jobs, ADR 0005).
       {
         retryForMs: RECORD_RETRY_MS,
-        minBatch: SETTLE_MIN_BATCH,
+        minBatch: () => Math.max(1, Math.floor(config.jobs.globalConcurrency / (4 * this.dispatcher.fleetSize()))),
         lingerMs: SETTLE_LINGER_MS,
       },
     );

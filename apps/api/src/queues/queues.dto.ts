@@ -138,7 +138,7 @@ export class LimitsDto {
   @ApiProperty({ description: 'Jobs one worker process runs at once (WORKER_CONCURRENCY).', example: 16 })
   workerConcurrency!: number;
 
-  @ApiProperty({ description: 'Jobs in flight across the fleet (JOBS_GLOBAL_CONCURRENCY).', example: 256 })
+  @ApiProperty({ description: 'Jobs in flight across the fleet (JOBS_GLOBAL_CONCURRENCY).', example: 512 })
   globalConcurrency!: number;
 
   @ApiProperty({ description: 'Default jobs in flight per tenant (JOBS_TENANT_CONCURRENCY).', example: 4 })

@@ -1,0 +1,91 @@
+import { JobDispatcher, JobRunStore } from '@tenantry/jobs';
+import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
+import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
+
+const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+
+/**
+ * An enqueue wakes the dispatcher. While the workers' reports keep rounds going, a wake's own
+ * round is skipped when a later round saw the new runs; these tests make sure no wake is lost to
+ * that: the poll is a minute away, so a run left for it would fail the test by its timeout.
+ */
+describe('dispatcher wakes', () => {
+  let bed: JobsTestbed;
+
+  beforeAll(async () => {
+    bed = await startJobsTestbed({
+      queue: 'redis',
+      types: TEST_JOB_TYPES,
+      env: {
+        JOBS_POLL_INTERVAL_MS: '60000',
+        JOBS_GLOBAL_CONCURRENCY: '8',
+        WORKER_CONCURRENCY: '4',
+        JOBS_TENANT_CONCURRENCY: '8',
+      },
+    });
+    bed.startWorker();
+  });
+
+  afterAll(() => bed?.close());
+
+  beforeEach(() => Journal.reset());
+
+  it('dispatches runs enqueued while rounds are busy without waiting for the poll', async () => {
+    const tenants = [await bed.activeTenant(), await bed.activeTenant(), await bed.activeTenant()];
+    // Bursts land while earlier runs are running and being recorded, a few milliseconds apart.
+    for (let burst = 0; burst < 12; burst += 1) {
+      const tenant = tenants[burst % tenants.length];
+      await bed.jobs.enqueueMany(
+        tenant,
+        Array.from({ length: 5 }, (_, n) => record(`${burst}-${n}`, 3)),
+      );
+      await new Promise((resolve) => setTimeout(resolve, burst % 3));
+    }
+    await bed.drained(15_000);
+    expect(Journal.finishes).toHaveLength(60);
+    // A lone run after everything went quiet: only its wake can dispatch it.
+    await bed.jobs.enqueueMany(tenants[0], [record('last')]);
+    await bed.drained(15_000);
+    expect(Journal.finishes.map((finish) => finish.key)).toContain('last');
+  });
+
+  it("skips a wake's round when a workers' round that began after the wake dispatched", async () => {
+    await bed.drained(15_000);
+    const dispatcher = bed.app.get(JobDispatcher);
+    const store = bed.app.get(JobRunStore);
+    const dispatch = store.dispatch.bind(store);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rounds: number[] = [];
+    const spy = jest.spyOn(store, 'dispatch').mockImplementation(async (limits, events = []) => {
+      rounds.push(events.length);
+      if (rounds.length === 1) await gate;
+      return dispatch(limits, events);
+    });
+    try {
+      dispatcher.wake();
+      while (rounds.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // During that round: a wake, and the workers' next report (queued behind the round).
+      dispatcher.wake();
+      const reported = dispatcher.settle([]);
+      release();
+      await reported;
+      // The wake's own round would follow at once; the poll is a minute away.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(rounds).toHaveLength(2);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('does not skip the round of a wake that came after the last round began', async () => {
+    const tenant = await bed.activeTenant();
+    const dispatcher = bed.app.get(JobDispatcher);
+    // Wakes in a row, with nothing running: the first round runs, the rest are covered or run.
+    await bed.jobs.enqueueMany(tenant, [record('a')]);
+    dispatcher.wake();
+    await bed.jobs.enqueueMany(tenant, [record('b')]);
+    await bed.drained(15_000);
+    expect(Journal.finishes.map((finish) => finish.key).sort()).toEqual(['a', 'b']);
+  });
+});
