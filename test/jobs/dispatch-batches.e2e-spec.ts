@@ -2,9 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DispatchedRun, JobRunStore } from '@tenantry/jobs';
 import { QueueBackend, QueueName } from '@tenantry/queue';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
-import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
-
-const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+import { Journal, record, TEST_JOB_TYPES } from './support/test-job-types';
 
 /**
  * Runs travel through BullMQ in batches (one job per dispatch); a batch's runs still share the

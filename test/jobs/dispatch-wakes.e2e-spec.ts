@@ -1,8 +1,6 @@
 import { JobDispatcher, JobRunStore } from '@tenantry/jobs';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
-import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
-
-const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+import { Journal, record, TEST_JOB_TYPES } from './support/test-job-types';
 
 /**
  * An enqueue wakes the dispatcher. While the workers' reports keep rounds going, a wake's own

@@ -7,9 +7,7 @@ import {
   UnknownJobTypeError,
 } from '@tenantry/jobs';
 import { JobsTestbed, startJobsTestbed } from '@tenantry/testing';
-import { Journal, TEST_JOB_TYPES } from './support/test-job-types';
-
-const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+import { Journal, record, TEST_JOB_TYPES } from './support/test-job-types';
 
 /** The job runtime's core promises, on both BullMQ backends, against real PostgreSQL and Redis. */
 describe.each(['redis', 'postgres'] as const)('the job runtime on the %s backend', (queue) => {

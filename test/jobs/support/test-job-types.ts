@@ -23,6 +23,9 @@ export class Journal {
 
 const RecordPayload = z.object({ key: z.string(), sleepMs: z.number().int().min(0).max(10_000).default(0) });
 
+/** A `test.record` job as enqueued: journals its start and finish, sleeping in between. */
+export const record = (key: string, sleepMs = 0) => ({ type: 'test.record', payload: { key, sleepMs } });
+
 /** Records when it starts and ends, how many of its tenant's jobs run at once, and may throttle. */
 @JobType({ name: 'test.record', payload: RecordPayload, attempts: 3, backoff: { delayMs: 50 } })
 export class RecordJob implements JobHandler<z.infer<typeof RecordPayload>> {
