@@ -19,6 +19,8 @@ describe('dispatcher wakes', () => {
         JOBS_GLOBAL_CONCURRENCY: '8',
         WORKER_CONCURRENCY: '4',
         JOBS_TENANT_CONCURRENCY: '8',
+        // Leases are checked every quarter of one, between rounds.
+        JOBS_LEASE_MS: '5000',
       },
     });
     bed.startWorker();
@@ -78,12 +80,44 @@ describe('dispatcher wakes', () => {
 
   it('does not skip the round of a wake that came after the last round began', async () => {
     const tenant = await bed.activeTenant();
-    const dispatcher = bed.app.get(JobDispatcher);
-    // Wakes in a row, with nothing running: the first round runs, the rest are covered or run.
-    await bed.jobs.enqueueMany(tenant, [record('a')]);
-    dispatcher.wake();
+    // While 'slow' runs no worker reports, so no workers' round comes: only b's wake can hand b out.
+    await bed.jobs.enqueueMany(tenant, [record('slow', 1500)]);
+    while (Journal.starts.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     await bed.jobs.enqueueMany(tenant, [record('b')]);
     await bed.drained(15_000);
-    expect(Journal.finishes.map((finish) => finish.key).sort()).toEqual(['a', 'b']);
+    expect(Journal.finishes.map((finish) => finish.key)).toEqual(['b', 'slow']);
+  });
+
+  it('hands out runs it found lost even when a round ran while it looked for them', async () => {
+    const tenant = await bed.activeTenant();
+    const dispatcher = bed.app.get(JobDispatcher);
+    const store = bed.app.get(JobRunStore);
+    // A run dispatched and never handed to BullMQ, its lease already over: lost.
+    await store.enqueue(tenant, [{ ...record('lost'), maxAttempts: 3 }], 'test', 100);
+    const [lost] = await store.dispatch({
+      globalConcurrency: 1,
+      tenantConcurrency: 1,
+      tierWeights: {},
+      typeConcurrency: new Map(),
+      leaseMs: 1,
+      workerSlots: 1,
+    });
+    expect(lost).toBeDefined();
+    const reclaim = store.reclaim.bind(store);
+    // The workers' round runs, and ends, before the lost run is back in the queue.
+    const spy = jest.spyOn(store, 'reclaim').mockImplementationOnce(async (runs) => {
+      await dispatcher.settle([]);
+      return reclaim(runs);
+    });
+    try {
+      // Past a quarter of the lease since the last check, so this wake's loop looks for lost runs.
+      await new Promise((resolve) => setTimeout(resolve, 1300));
+      dispatcher.wake();
+      await bed.drained(5000);
+      expect(spy).toHaveBeenCalled();
+      expect(Journal.finishes.map((finish) => finish.key)).toEqual(['lost']);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -1,5 +1,15 @@
 import { GroupCommit } from './group-commit';
 
+/** A commit that keeps the batches it was given. */
+function recorder() {
+  const batches: number[][] = [];
+  const commit = (items: number[]) => {
+    batches.push(items);
+    return Promise.resolve(items.map(() => undefined));
+  };
+  return { batches, commit };
+}
+
 describe('GroupCommit', () => {
   it('commits items that arrive during a commit together, each caller getting its own result', async () => {
     const batches: number[][] = [];
@@ -43,14 +53,8 @@ describe('GroupCommit', () => {
   });
 
   it('lingers for a minimum batch, never longer than its linger', async () => {
-    const batches: number[][] = [];
-    const group = new GroupCommit<number, undefined>(
-      async (items) => {
-        batches.push(items);
-        return items.map(() => undefined);
-      },
-      { minBatch: 3, lingerMs: 50 },
-    );
+    const { batches, commit } = recorder();
+    const group = new GroupCommit<number, undefined>(commit, { minBatch: 3, lingerMs: 50 });
     const started = Date.now();
     await Promise.all([group.submit(1), group.submit(2), group.submit(3)]);
     await group.submit(4);
@@ -60,19 +64,20 @@ describe('GroupCommit', () => {
   });
 
   it('asks a minimum batch given as a function before each commit', async () => {
-    const batches: number[][] = [];
     let minBatch = 2;
-    const group = new GroupCommit<number, undefined>(
-      async (items) => {
-        batches.push(items);
-        return items.map(() => undefined);
-      },
-      { minBatch: () => minBatch, lingerMs: 10_000 },
-    );
+    const { batches, commit } = recorder();
+    const group = new GroupCommit<number, undefined>(commit, { minBatch: () => minBatch, lingerMs: 10_000 });
     await Promise.all([group.submit(1), group.submit(2)]);
     // The fleet grew: a share is smaller, and a single item is a batch now.
     minBatch = 1;
     await group.submit(3);
     expect(batches).toEqual([[1, 2], [3]]);
+  });
+
+  it('never waits for more than a commit may carry', async () => {
+    const { batches, commit } = recorder();
+    const group = new GroupCommit<number, undefined>(commit, { minBatch: 10, maxBatch: 2, lingerMs: 10_000 });
+    await Promise.all([group.submit(1), group.submit(2)]);
+    expect(batches).toEqual([[1, 2]]);
   });
 });

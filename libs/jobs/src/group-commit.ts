@@ -52,8 +52,11 @@ export class GroupCommit<Item, Result> {
 
   private pump(force: boolean): void {
     const { lingerMs = 0, maxBatch = 500 } = this.options;
-    const minBatch =
-      typeof this.options.minBatch === 'function' ? this.options.minBatch() : (this.options.minBatch ?? 1);
+    // Never more than a commit may carry, or a large window would wait out every linger.
+    const minBatch = Math.min(
+      maxBatch,
+      typeof this.options.minBatch === 'function' ? this.options.minBatch() : (this.options.minBatch ?? 1),
+    );
     // One commit at a time: concurrent ones cost more than they overlap (measured: bench:jobs).
     while (this.pending.length > 0 && this.inFlight === 0) {
       if (!force && this.pending.length < minBatch && lingerMs > 0) {

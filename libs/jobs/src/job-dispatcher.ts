@@ -139,12 +139,12 @@ export class JobDispatcher implements OnModuleDestroy {
         this.again = false;
         await this.maintain();
         const wanted = this.wakes;
-        // Under load the workers' reports start a round as each ends: let the next one go first
-        // (it is submitted as the current round settles), and skip this round if it saw the wake.
-        // An empty round costs as much as a busy one and holds the reports behind it.
+        // Under load the workers' reports start a round as each ends: when one is ready as the
+        // current round settles it goes first, and this round is skipped if that one saw the
+        // wake. An empty round costs as much as a busy one and holds the reports behind it.
         await this.turn;
         await new Promise((resolve) => setImmediate(resolve));
-        await this.exclusive(() => (this.wakesSeen >= wanted ? Promise.resolve() : this.round([])));
+        await this.exclusive(() => (this.stopped || this.wakesSeen >= wanted ? Promise.resolve() : this.round([])));
       } while (this.again && !this.stopped);
     } catch (error) {
       // The database or the queue backend is away: the poll tries again; nothing was lost, the
@@ -190,7 +190,11 @@ export class JobDispatcher implements OnModuleDestroy {
     });
     await this.store.renewLeases(held, this.config.jobs.leaseMs);
     const reclaimed = await this.store.reclaim(lost);
-    if (reclaimed > 0) this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');
+    if (reclaimed > 0) {
+      this.logger.warn({ reclaimed }, 'Runs lost with their worker or queue went back to the queue');
+      // Back in the queue after any round that started meanwhile: that round did not see them.
+      this.wakes += 1;
+    }
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -259,6 +263,8 @@ export class JobDispatcher implements OnModuleDestroy {
     handed
       .catch(async (error: unknown) => {
         this.logger.warn({ err: error, runs: runs.length }, 'Could not hand runs to the queue backend; requeued');
+        // Back in the queue for the next poll's round, not at once: the queue backend is failing,
+        // and a wake would hand them straight back to it.
         await this.store.undispatch(runs.map((run) => ({ runId: run.id, dispatchId: run.dispatchId }))).catch(() => {
           // Still unreachable: their leases run out and they are reclaimed.
         });
