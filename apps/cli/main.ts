@@ -122,11 +122,7 @@ function program(config: AppConfig): Command {
   cli
     .command('onboarding-link')
     .description("Create an admin-consent link for a customer's admin; prints the URL as the last line")
-    .addOption(
-      new Option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known (a GUID)").argParser(
-        parseTenantId,
-      ),
-    )
+    .option('--tenant-hint <tenantId>', "the customer's directory (tenant) id, if known (a GUID)", parseTenantId)
     .option('--return-url <url>', 'where to send the admin afterwards (an allowed origin)')
     .action(async ({ tenantHint, returnUrl }: { tenantHint?: string; returnUrl?: string }) => {
       // The link points at the identity platform: Entra ID, or the simulator `npm start` runs —

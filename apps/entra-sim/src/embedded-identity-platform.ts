@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AppConfig, type AzureCredential, type IdentityPlatform, identityPlatformOf } from '@tenantry/config';
-import { buildDemoSeed, DEMO_REQUIRED_ROLES } from './directory/demo-seed';
+import { demoApp, DEMO_REQUIRED_ROLES } from './directory/demo-seed';
 import { startEntraSim } from './start-entra-sim';
 import type { SimSeed } from './directory/sim-seed';
 import type { RunningEntraSim } from './entra-sim-options';
@@ -105,7 +105,7 @@ async function startSaved(simDir: string, saved: SavedSimulator | undefined): Pr
       const simulator = await startEntraSim({ tlsDir: simDir, seed: saved.directory, port: saved.port });
       // The platform talks to the simulator as the demo app (its id, secret, roles): whatever
       // the control API did to it, it starts as this code describes it; consents are kept.
-      for (const app of buildDemoSeed().apps ?? []) simulator.state.upsertApp(app);
+      simulator.state.upsertApp(demoApp());
       return simulator;
     } catch (error) {
       // The port is taken now, or the saved directory does not load: the demo on any free port

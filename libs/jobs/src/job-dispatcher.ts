@@ -89,9 +89,14 @@ export class JobDispatcher implements OnModuleDestroy {
     this.wake();
   }
 
-  /** Worker processes serving the jobs queue, as last counted (1 until then). */
-  fleetSize(): number {
-    return this.workerProcesses;
+  /**
+   * How many of this process's reports are worth a round: a quarter of its share of the window.
+   * A round's fixed cost is several times a run's, and smaller rounds alternate with large ones
+   * (a round records what ended during the last) while runs that ended and wait to be recorded
+   * fill the window and starve the workers (bench:jobs, ADR 0005).
+   */
+  reportsPerRound(): number {
+    return Math.max(1, Math.floor(this.config.jobs.globalConcurrency / (4 * this.workerProcesses)));
   }
 
   wake(): void {

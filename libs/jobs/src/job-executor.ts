@@ -89,14 +89,10 @@ export class JobExecutor implements BeforeApplicationShutdown, OnApplicationShut
         await this.dispatcher.settle(events);
         return events.map(() => undefined);
       },
-      // A round has a fixed cost (planning, reading every waiting tenant) several times a run's:
-      // it waits a few milliseconds for a quarter of this process's share of the window, so that
-      // rounds stay large. Smaller, they alternate with the large ones (a round records what ended
-      // during the last), and the runs that ended but wait to be recorded fill the window and
-      // starve the workers (bench:jobs, ADR 0005).
+      // Reports wait a few milliseconds for enough of them to be worth a round.
       {
         retryForMs: RECORD_RETRY_MS,
-        minBatch: () => Math.max(1, Math.floor(config.jobs.globalConcurrency / (4 * this.dispatcher.fleetSize()))),
+        minBatch: () => this.dispatcher.reportsPerRound(),
         lingerMs: SETTLE_LINGER_MS,
       },
     );

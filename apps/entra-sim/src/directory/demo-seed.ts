@@ -1,5 +1,5 @@
 import { deterministicGuid } from './deterministic-id';
-import type { SimSeed, SimUserSeed } from './sim-seed';
+import type { SimAppSeed, SimSeed, SimUserSeed } from './sim-seed';
 
 /** Fixed so a platform restarted in simulator mode finds its demo app and tenants again. */
 export const DEMO_CLIENT_ID = deterministicGuid('tenantry-demo-app');
@@ -9,6 +9,17 @@ export const DEMO_REDIRECT_URIS = [
   'http://127.0.0.1:3000/onboarding/callback',
 ];
 export const DEMO_REQUIRED_ROLES = ['Directory.Read.All', 'User.Read.All'];
+
+/** The app registration the platform signs in as in simulator mode. */
+export function demoApp(): SimAppSeed {
+  return {
+    clientId: DEMO_CLIENT_ID,
+    displayName: 'Tenantry demo app',
+    secrets: [{ id: 'demo-secret', value: DEMO_CLIENT_SECRET }],
+    redirectUris: DEMO_REDIRECT_URIS,
+    requiredRoles: DEMO_REQUIRED_ROLES,
+  };
+}
 
 interface DemoTenant {
   name: string;
@@ -73,15 +84,7 @@ export function demoTenantId(domainLabel: string): string {
  */
 export function buildDemoSeed(): SimSeed {
   return {
-    apps: [
-      {
-        clientId: DEMO_CLIENT_ID,
-        displayName: 'Tenantry demo app',
-        secrets: [{ id: 'demo-secret', value: DEMO_CLIENT_SECRET }],
-        redirectUris: DEMO_REDIRECT_URIS,
-        requiredRoles: DEMO_REQUIRED_ROLES,
-      },
-    ],
+    apps: [demoApp()],
     tenants: DEMO_TENANTS.map((tenant) => {
       const domain = `${tenant.domainLabel}.onmicrosoft.com`;
       return {
