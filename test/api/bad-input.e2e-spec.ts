@@ -125,6 +125,19 @@ describe('bad input', () => {
     expect(problem.code).toBe(code);
   });
 
+  it('answers a method a path does not take with 405 and the methods it takes, and an unknown path with 404', async () => {
+    const response = await fetch(`${platform.baseUrl}/api/v1/tenants`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('GET, HEAD');
+    expect(await response.json()).toMatchObject({ code: 'method_not_allowed', instance: '/api/v1/tenants' });
+    const unknown = await send('DELETE', '/api/v1/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.problem.code).toBe('not_found');
+  });
+
   it('refuses to revoke an API key by a malformed id as it refuses any malformed id, and an unknown one with 404', async () => {
     const malformed = await send('DELETE', '/api/v1/api-keys/42');
     expect(malformed.status).toBe(400);

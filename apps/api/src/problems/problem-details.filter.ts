@@ -1,9 +1,18 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import {
+  ArgumentsHost,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { DomainError, DomainErrorKind } from '@tenantry/errors';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, ProblemDocument } from './problem-document';
+import { routeMethodsOf } from './route-methods';
 
 const STATUS_OF_KIND: Record<DomainErrorKind, number> = {
   invalid: HttpStatus.BAD_REQUEST,
@@ -31,20 +40,31 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<Request & { id?: string }>();
     const response = http.getResponse<Response>();
-    const problem = this.toProblem(exception);
-    problem.instance = request.path;
-    if (request.id) problem.requestId = String(request.id);
-    if (problem.status >= 500) {
+    // Nest answers a request no route took with a NotFoundException (our own 404s are domain
+    // errors): when routes take the path with other methods, the method is what is wrong.
+    const allowed = exception instanceof NotFoundException ? routeMethodsOf(request) : [];
+    const wrongMethod = allowed.length > 0 && !allowed.includes(request.method);
+    const document = wrongMethod
+      ? problem(
+          HttpStatus.METHOD_NOT_ALLOWED,
+          'method_not_allowed',
+          `${request.method} is not allowed here; this path takes ${allowed.join(', ')}.`,
+        )
+      : this.toProblem(exception);
+    document.instance = request.path;
+    if (request.id) document.requestId = String(request.id);
+    if (document.status >= 500) {
       this.logger.error(
         { err: exception, requestId: request.id },
         `Unhandled error on ${request.method} ${request.path}`,
       );
     }
     if (response.headersSent) return;
-    if (problem.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
-    if (typeof problem.retryAfterSeconds === 'number')
-      response.setHeader('Retry-After', String(problem.retryAfterSeconds));
-    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+    if (document.status === 401) response.setHeader('WWW-Authenticate', 'Bearer');
+    if (wrongMethod) response.setHeader('Allow', allowed.join(', '));
+    if (typeof document.retryAfterSeconds === 'number')
+      response.setHeader('Retry-After', String(document.retryAfterSeconds));
+    response.status(document.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(document));
   }
 
   private toProblem(exception: unknown): ProblemDocument {
