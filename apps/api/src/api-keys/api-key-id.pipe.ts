@@ -1,14 +1,10 @@
-import { Injectable, PipeTransform } from '@nestjs/common';
 import { isUUID } from 'class-validator';
-import { RequestValidationError } from '../problems/request-validation.error';
+import { IdParamPipe } from '../id-param.pipe';
 
 /** Route parameter `apiKeyId`: an API key's id (a UUID), normalised to lower case. */
-@Injectable()
-export class ApiKeyIdPipe implements PipeTransform<unknown, string> {
-  transform(value: unknown): string {
-    if (typeof value !== 'string' || !isUUID(value)) {
-      throw new RequestValidationError([{ field: 'apiKeyId', problems: ['must be an API key id (a UUID)'] }]);
-    }
-    return value.toLowerCase();
-  }
-}
+export const ApiKeyIdPipe = IdParamPipe({
+  field: 'apiKeyId',
+  isId: (value): value is string => typeof value === 'string' && isUUID(value),
+  mustBe: 'an API key id (a UUID)',
+  lowerCase: true,
+});

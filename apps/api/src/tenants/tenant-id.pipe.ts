@@ -1,18 +1,15 @@
-import { Injectable, Param, PipeTransform } from '@nestjs/common';
+import { Param } from '@nestjs/common';
 import { ApiParam } from '@nestjs/swagger';
 import { isTenantId } from '@tenantry/tenants';
-import { RequestValidationError } from '../problems/request-validation.error';
+import { IdParamPipe } from '../id-param.pipe';
 
 /** Route parameter `tenantId`: a directory tenant id (GUID), normalised to lower case. */
-@Injectable()
-export class TenantIdPipe implements PipeTransform<unknown, string> {
-  transform(value: unknown): string {
-    if (!isTenantId(value)) {
-      throw new RequestValidationError([{ field: 'tenantId', problems: ['must be a directory tenant id (a GUID)'] }]);
-    }
-    return value.toLowerCase();
-  }
-}
+export const TenantIdPipe = IdParamPipe({
+  field: 'tenantId',
+  isId: isTenantId,
+  mustBe: 'a directory tenant id (a GUID)',
+  lowerCase: true,
+});
 
 const TENANT_ID_PARAM = {
   name: 'tenantId',
